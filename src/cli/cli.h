@@ -1,0 +1,24 @@
+/*
+ * cli.h - the subcommands. Each lives in its own file (cmd_*.c) and takes
+ * argc/argv starting at the subcommand name. Return value is the exit status:
+ * 0 ok, 1 some input failed or nothing matched an error, 2 usage error.
+ */
+#ifndef OTW_CLI_H
+#define OTW_CLI_H
+
+struct otw_cmd {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+int otw_cmd_import(int argc, char **argv);
+int otw_cmd_sessions(int argc, char **argv);
+int otw_cmd_hosts(int argc, char **argv);
+int otw_cmd_fields(int argc, char **argv);
+int otw_cmd_filters(int argc, char **argv);
+
+/* The default database path: $OTWATCH_DB, else ./otwatch.db */
+const char *otw_cli_default_db(void);
+
+#endif

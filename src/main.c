@@ -1,0 +1,51 @@
+/*
+ * main.c - argv[1] -> subcommand table; nothing else.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "otw_version.h"
+
+static const struct otw_cmd commands[] = {
+    {"import", otw_cmd_import, "read capture files (pcap, pcapng, gzip) into the database"},
+    {"sessions", otw_cmd_sessions, "list sessions matching an expression"},
+    {"hosts", otw_cmd_hosts, "per-host summary of sessions"},
+    {"fields", otw_cmd_fields, "list the fields usable in expressions"},
+    {"filters", otw_cmd_filters, "list the capture filter presets"},
+    {NULL, NULL, NULL},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "otwatch %s - passive monitor for OT networks\n\n"
+               "usage: otwatch COMMAND [OPTIONS] [ARGS]\n\ncommands:\n",
+            OTW_VERSION);
+    for (const struct otw_cmd *c = commands; c->name; c++)
+        fprintf(f, "  %-10s %s\n", c->name, c->summary);
+    fprintf(f, "\n'otwatch COMMAND --help' shows a command's options.\n"
+               "The database is ./otwatch.db unless --db or $OTWATCH_DB says otherwise.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("otwatch %s\n", OTW_VERSION);
+        return 0;
+    }
+    for (const struct otw_cmd *c = commands; c->name; c++)
+        if (strcmp(argv[1], c->name) == 0)
+            return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "otwatch: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

@@ -1,0 +1,131 @@
+/*
+ * store.h - where sessions, files and layer-2 sightings are kept.
+ *
+ * One interface, several backends: SQLite (store/sqlite.c) first, ClickHouse
+ * later. Nothing outside src/store/ knows SQL or SQLite: callers hand over
+ * records and parsed query expressions (query/query.h), never SQL text.
+ *
+ * Threads: a store handle belongs to one thread. The import pipeline gives
+ * its handle to the writer thread (store/writer.c); readers (sessions, serve)
+ * open their own handle.
+ */
+#ifndef OTW_STORE_H
+#define OTW_STORE_H
+
+#include "core/common.h"
+#include "core/session.h"
+
+struct otw_store;
+struct otw_query;   /* query/query.h */
+
+/* Opens (creating and migrating when needed) the store at `uri`: a file path
+ * for SQLite. read_only: open an existing store without creating it. */
+struct otw_store *otw_store_open(const char *uri, bool read_only, struct otw_err *err);
+void otw_store_close(struct otw_store *st);
+
+/* --- files and capture points -------------------------------------------- */
+
+enum otw_file_status {
+    OTW_FILE_IMPORTING = 0, /* import under way or interrupted (crash, Ctrl-C) */
+    OTW_FILE_COMPLETE,      /* read to its end */
+    OTW_FILE_DAMAGED,       /* read up to a fault; what came before is stored */
+    OTW_FILE_INTERRUPTED,   /* stopped by a signal; sessions so far are stored */
+};
+const char *otw_file_status_name(int status);
+
+struct otw_file_info {
+    int64_t id;
+    uint8_t sha256[32];
+    char path[1024];
+    char point[128];
+    char format[32];
+    int64_t size;
+    int status;
+    char error[512];
+    int64_t imported_at_us;
+    uint64_t packets, sessions;
+    int64_t first_us, last_us;
+};
+
+/* Finds a file by content hash. 1 found (info filled), 0 not found, <0 error. */
+int otw_store_file_find(struct otw_store *st, const uint8_t sha256[32], struct otw_file_info *info,
+                        struct otw_err *err);
+/* Deletes a file row and every session and sighting that came from it. */
+int otw_store_file_forget(struct otw_store *st, int64_t file_id, struct otw_err *err);
+/* Starts a file: inserts its row (status importing) and opens a transaction
+ * that the writer keeps until otw_store_file_end(). Sets info->id. */
+int otw_store_file_begin(struct otw_store *st, struct otw_file_info *info, struct otw_err *err);
+/* Ends the file: updates status, counts, error text; commits. */
+int otw_store_file_end(struct otw_store *st, const struct otw_file_info *info, struct otw_err *err);
+
+/* --- sessions -------------------------------------------------------------- */
+
+/* A session as stored: the record plus what the store adds. */
+struct otw_session_row {
+    int64_t id;
+    struct otw_session s;
+    char community_id[64];
+    char protocols[128];    /* space-separated, may be empty */
+    char point[128];
+    char file[1024];
+};
+
+/* Appends records for file `file_id` (0 for live capture) at capture point
+ * `point_id`. community_ids[i] is the Community ID of recs[i]. */
+int otw_store_sessions_put(struct otw_store *st, int64_t file_id, int64_t point_id,
+                           const struct otw_session *recs, char (*community_ids)[64], size_t n,
+                           struct otw_err *err);
+
+/* Looks up (creating) a capture point by name; sets *id. */
+int otw_store_point_id(struct otw_store *st, const char *name, int64_t *id, struct otw_err *err);
+
+struct otw_session_query {
+    const struct otw_query *expr;   /* NULL: all sessions */
+    int64_t since_us, until_us;     /* 0: unbounded; sessions overlapping [since, until) */
+    const char *sort_field;         /* a field name from `otwatch fields`; NULL: start time */
+    bool sort_desc;
+    int64_t limit;                  /* <= 0: no limit */
+    int64_t offset;
+};
+
+/* Calls cb for every matching row, in order; cb returns non-zero to stop. */
+typedef int (*otw_session_cb)(void *ctx, const struct otw_session_row *row);
+int otw_store_sessions_query(struct otw_store *st, const struct otw_session_query *q,
+                             otw_session_cb cb, void *ctx, struct otw_err *err);
+
+/* --- per-host summary ------------------------------------------------------- */
+
+struct otw_host_row {
+    uint8_t ip[16];
+    uint8_t mac[6];
+    bool has_mac;
+    uint64_t sessions_out, sessions_in;   /* as initiator / as responder */
+    uint64_t peers;
+    uint64_t bytes_out, bytes_in;
+    int64_t first_us, last_us;
+    char ports_served[256];   /* "502/tcp 22/tcp ..." (the most used first, capped) */
+};
+typedef int (*otw_host_cb)(void *ctx, const struct otw_host_row *row);
+int otw_store_hosts_query(struct otw_store *st, const struct otw_session_query *q, otw_host_cb cb,
+                          void *ctx, struct otw_err *err);
+
+/* --- layer-2 sightings (inventory side channel) ------------------------------- */
+
+/* Packets seen per (MAC, IP, kind, VLAN, point), kept even when the session
+ * filter drops them: ARP, DHCP, LLDP, CDP, multicast, broadcast ... */
+struct otw_l2_row {
+    uint8_t mac[6];
+    uint8_t ip[16];
+    bool has_ip;
+    char kind[16];          /* "arp", "dhcp", "lldp", "cdp", "ipv6-nd", "mcast", "bcast", "l2" ... */
+    uint16_t vlan;
+    int64_t point_id;
+    int64_t first_us, last_us;
+    uint64_t packets;
+};
+int otw_store_l2_put(struct otw_store *st, int64_t file_id, const struct otw_l2_row *rows, size_t n,
+                     struct otw_err *err);
+typedef int (*otw_l2_cb)(void *ctx, const struct otw_l2_row *row, const char *point);
+int otw_store_l2_query(struct otw_store *st, otw_l2_cb cb, void *ctx, struct otw_err *err);
+
+#endif
