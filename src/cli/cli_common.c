@@ -1,13 +1,48 @@
 /*
  * cli_common.c - small things every subcommand uses.
  */
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "cli/output.h"
+#include "core/timeutil.h"
+#include "query/query.h"
 
 const char *otw_cli_default_db(void)
 {
     const char *e = getenv("OTWATCH_DB");
 
     return (e != NULL && e[0] != '\0') ? e : "otwatch.db";
+}
+
+/* Parses the expression and prints a pointed error when it is wrong. */
+int otw_cli_parse_expr(const char *cmd, const char *expr, struct otw_query **q)
+{
+    struct otw_qerr qe;
+    char buf[4096];
+
+    *q = NULL;
+    if (expr == NULL)
+        return 0;
+    memset(&qe, 0, sizeof(qe));
+    if (otw_query_parse(expr, q, &qe) != 0) {
+        otw_query_format_error(expr, &qe, buf, sizeof(buf));
+        fprintf(stderr, "otwatch %s: %s\n", cmd, buf);
+        return -1;
+    }
+    return 0;
+}
+
+int otw_cli_parse_time(const char *cmd, const char *opt, const char *s, int64_t *out)
+{
+    if (otw_time_parse(s, otw_now_us(), out) != 0) {
+        fprintf(stderr,
+                "otwatch %s: %s '%s': not a time (try 2024-05-01, '2024-05-01 13:00', "
+                "2024-05-01T13:00:00Z, unix seconds, or -2h)\n",
+                cmd, opt, s);
+        return -1;
+    }
+    return 0;
 }

@@ -35,7 +35,7 @@ const char *otw_file_status_name(int status);
 
 struct otw_file_info {
     int64_t id;
-    uint8_t sha256[32];
+    uint8_t hash[16];       /* XXH3-128 of the file's bytes as on disk */
     char path[1024];
     char point[128];
     char format[32];
@@ -48,7 +48,7 @@ struct otw_file_info {
 };
 
 /* Finds a file by content hash. 1 found (info filled), 0 not found, <0 error. */
-int otw_store_file_find(struct otw_store *st, const uint8_t sha256[32], struct otw_file_info *info,
+int otw_store_file_find(struct otw_store *st, const uint8_t hash[16], struct otw_file_info *info,
                         struct otw_err *err);
 /* Deletes a file row and every session and sighting that came from it. */
 int otw_store_file_forget(struct otw_store *st, int64_t file_id, struct otw_err *err);

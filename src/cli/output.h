@@ -1,0 +1,26 @@
+/*
+ * output.h - how sessions are printed: a table for people, JSON lines with
+ * Elastic Common Schema names, CSV with the same names as its header.
+ */
+#ifndef OTW_OUTPUT_H
+#define OTW_OUTPUT_H
+
+#include <stdio.h>
+
+#include "store/store.h"
+
+enum otw_out_format { OTW_OUT_TABLE, OTW_OUT_JSON, OTW_OUT_CSV };
+
+int otw_out_parse_format(const char *s, enum otw_out_format *f);
+/* Header line (table, CSV). */
+void otw_out_begin(FILE *f, enum otw_out_format fmt);
+void otw_out_session(FILE *f, enum otw_out_format fmt, const struct otw_session_row *r);
+/* "tcp", "udp", "icmp", "ipv6-icmp", or the number. buf >= 8. */
+const char *otw_out_transport(int proto, char *buf, size_t len);
+
+/* Shared by the commands that take an expression and times (cmd_sessions.c). */
+struct otw_query;
+int otw_cli_parse_expr(const char *cmd, const char *expr, struct otw_query **q);
+int otw_cli_parse_time(const char *cmd, const char *opt, const char *s, int64_t *out);
+
+#endif

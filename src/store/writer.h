@@ -1,0 +1,28 @@
+/*
+ * writer.h - the writer thread: session records and layer-2 rows leave the
+ * packet thread in batches through a bounded queue, and one thread owns the
+ * store handle while they are written. A full queue makes the packet thread
+ * wait (back-pressure) rather than grow memory.
+ */
+#ifndef OTW_WRITER_H
+#define OTW_WRITER_H
+
+#include "store/store.h"
+
+struct otw_writer;
+
+/* Starts the thread. The store handle belongs to the writer until
+ * otw_writer_finish() returns. Records carry file_id/point_id (0: none). */
+struct otw_writer *otw_writer_start(struct otw_store *st, int64_t file_id, int64_t point_id,
+                                    struct otw_err *err);
+/* Packet thread: queue one record (copied). */
+void otw_writer_session(struct otw_writer *w, const struct otw_session *s);
+/* Packet thread: queue layer-2 rows (copied). */
+void otw_writer_l2(struct otw_writer *w, const struct otw_l2_row *rows, size_t n);
+/* Sessions queued so far. */
+uint64_t otw_writer_sessions(const struct otw_writer *w);
+/* Sends what is buffered, waits for the thread, frees the writer. Returns 0
+ * or the first store error (err filled); after an error the rest is dropped. */
+int otw_writer_finish(struct otw_writer *w, struct otw_err *err);
+
+#endif
