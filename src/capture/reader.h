@@ -45,11 +45,17 @@ struct otw_reader *otw_reader_open(const char *path, otw_reader_warn_fn warn, vo
  * length, record longer than 256 KiB, ...). After an error, no more records. */
 int otw_reader_next(struct otw_reader *r, struct otw_rec *rec, struct otw_err *err);
 
-/* "pcap", "pcap-ns", "pcapng", with "+gzip" appended when compressed. */
+/* "pcap", "pcap-ns", "pcap-modified", "pcapng", with "+gzip" appended when
+ * compressed. */
 const char *otw_reader_format(const struct otw_reader *r);
 /* Bytes consumed so far of the file on disk (compressed bytes for gzip): for progress. */
 uint64_t otw_reader_file_pos(const struct otw_reader *r);
 uint64_t otw_reader_warnings(const struct otw_reader *r);
+/* Bytes of frame check sequence at the end of every frame of interface
+ * `iface` (pcap: the FCS bits of the header's LinkType field; pcapng: the
+ * interface's if_fcslen option), 0 when none or unknown. The frame in
+ * rec->data still includes it; a decoder may ignore the trailing bytes. */
+int otw_reader_fcs_len(const struct otw_reader *r, uint32_t iface);
 void otw_reader_free(struct otw_reader *r);
 
 /* Record length limit, as libpcap's MAXIMUM_SNAPLEN. */

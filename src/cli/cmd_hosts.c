@@ -1,11 +1,164 @@
-/* cmd_hosts.c - placeholder while the command is being written. */
+/*
+ * cmd_hosts.c - `otwatch hosts`: one line per address seen in the matching
+ * sessions: as client and as server, peers, bytes each way, the ports it
+ * served, first and last seen.
+ */
+#include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "cli/cli.h"
+#include "cli/output.h"
+#include "core/timeutil.h"
+#include "query/query.h"
+#include "store/store.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: otwatch hosts [OPTIONS] [EXPRESSION]\n"
+            "\n"
+            "Summarises the sessions matching EXPRESSION (all when none) per IP address:\n"
+            "sessions it started (OUT) and answered (IN), distinct peers, bytes sent and\n"
+            "received, the ports it served, first and last seen. Busiest first.\n"
+            "\n"
+            "options:\n"
+            "  --db PATH              database file (default: $OTWATCH_DB or ./otwatch.db)\n"
+            "  --since T, --until T   time range (as for 'otwatch sessions')\n"
+            "  --format table|json    output format (default table)\n"
+            "  --limit N              at most N hosts\n"
+            "  -h, --help             this text\n");
+}
+
+struct ctx {
+    bool json;
+    uint64_t rows;
+};
+
+static int on_host(void *p, const struct otw_host_row *h)
+{
+    struct ctx *c = p;
+    char ip[64], mac[24], b1[16], b2[16], t1[32], t2[32];
+
+    otw_ip_str(h->ip, ip, sizeof(ip));
+    if (h->has_mac)
+        otw_mac_str(h->mac, mac, sizeof(mac));
+    else
+        snprintf(mac, sizeof(mac), "-");
+    c->rows++;
+    if (c->json) {
+        json_t *o = json_pack("{s:s}", "host.ip", ip);
+        char *txt;
+        if (h->has_mac)
+            json_object_set_new(o, "host.mac", json_string(mac));
+        json_object_set_new(o, "otwatch.sessions_out", json_integer((json_int_t)h->sessions_out));
+        json_object_set_new(o, "otwatch.sessions_in", json_integer((json_int_t)h->sessions_in));
+        json_object_set_new(o, "otwatch.peers", json_integer((json_int_t)h->peers));
+        json_object_set_new(o, "otwatch.bytes_out", json_integer((json_int_t)h->bytes_out));
+        json_object_set_new(o, "otwatch.bytes_in", json_integer((json_int_t)h->bytes_in));
+        json_object_set_new(o, "otwatch.ports_served", json_string(h->ports_served));
+        json_object_set_new(o, "event.start",
+                            json_string(otw_time_format(h->first_us, t1, sizeof(t1))));
+        json_object_set_new(o, "event.end", json_string(otw_time_format(h->last_us, t2, sizeof(t2))));
+        txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        if (txt) {
+            puts(txt);
+            free(txt);
+        }
+        json_decref(o);
+        return 0;
+    }
+    printf("%-39s %-17s %6llu %6llu %5llu %9s %9s %-19s %-19s %s\n", ip, mac,
+           (unsigned long long)h->sessions_out, (unsigned long long)h->sessions_in,
+           (unsigned long long)h->peers, otw_fmt_bytes(h->bytes_out, b1, sizeof(b1)),
+           otw_fmt_bytes(h->bytes_in, b2, sizeof(b2)),
+           otw_time_format_short(h->first_us, t1, sizeof(t1)),
+           otw_time_format_short(h->last_us, t2, sizeof(t2)),
+           h->ports_served[0] ? h->ports_served : "-");
+    return 0;
+}
 
 int otw_cmd_hosts(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "otwatch hosts: not built yet\n");
-    return 2;
+    enum { O_DB = 256, O_SINCE, O_UNTIL, O_FORMAT, O_LIMIT };
+    static const struct option lo[] = {
+        {"db", required_argument, NULL, O_DB},
+        {"since", required_argument, NULL, O_SINCE},
+        {"until", required_argument, NULL, O_UNTIL},
+        {"format", required_argument, NULL, O_FORMAT},
+        {"limit", required_argument, NULL, O_LIMIT},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *db = otw_cli_default_db();
+    struct otw_session_query sq;
+    struct otw_query *q = NULL;
+    struct otw_store *st = NULL;
+    struct otw_err err;
+    struct ctx cx;
+    int c, rc = 1;
+
+    memset(&sq, 0, sizeof(sq));
+    memset(&cx, 0, sizeof(cx));
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
+        switch (c) {
+        case O_DB: db = optarg; break;
+        case O_SINCE:
+            if (otw_cli_parse_time("hosts", "--since", optarg, &sq.since_us) != 0)
+                return 2;
+            break;
+        case O_UNTIL:
+            if (otw_cli_parse_time("hosts", "--until", optarg, &sq.until_us) != 0)
+                return 2;
+            break;
+        case O_FORMAT:
+            if (strcmp(optarg, "json") == 0)
+                cx.json = true;
+            else if (strcmp(optarg, "table") != 0) {
+                fprintf(stderr, "otwatch hosts: --format takes table or json\n");
+                return 2;
+            }
+            break;
+        case O_LIMIT: {
+            char *end;
+            long long v = strtoll(optarg, &end, 10);
+            if (end == optarg || *end || v < 0) {
+                fprintf(stderr, "otwatch hosts: --limit takes a number\n");
+                return 2;
+            }
+            sq.limit = v;
+            break;
+        }
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind < argc - 1) {
+        fprintf(stderr, "otwatch hosts: give the expression as one argument (quote it)\n");
+        return 2;
+    }
+    if (optind < argc && otw_cli_parse_expr("hosts", argv[optind], &q) != 0)
+        return 2;
+    sq.expr = q;
+    st = otw_store_open(db, true, &err);
+    if (st == NULL) {
+        fprintf(stderr, "otwatch hosts: %s\n", err.msg);
+        goto out;
+    }
+    if (!cx.json)
+        printf("%-39s %-17s %6s %6s %5s %9s %9s %-19s %-19s %s\n", "HOST", "MAC", "OUT", "IN",
+               "PEERS", "SENT", "RECEIVED", "FIRST SEEN (UTC)", "LAST SEEN (UTC)",
+               "PORTS SERVED");
+    if (otw_store_hosts_query(st, &sq, on_host, &cx, &err) != 0) {
+        fprintf(stderr, "otwatch hosts: %s\n", err.msg);
+        goto out;
+    }
+    rc = 0;
+out:
+    otw_store_close(st);
+    otw_query_free(q);
+    return rc;
 }

@@ -249,8 +249,8 @@ static int make_key(uint8_t key[KEY_LEN], uint8_t ipver, uint8_t proto, const ui
 static int icmp_counterpart(uint8_t ipver, int type, int *is_reply)
 {
     static const int v4[][2] = {{8, 0}, {13, 14}, {15, 16}, {10, 9}, {17, 18}};
-    static const int v6[][2] = {{128, 129}, {133, 134}, {135, 136}, {130, 131}, {144, 145},
-                                {146, 147}};
+    static const int v6[][2] = {{128, 129}, {133, 134}, {135, 136}, {130, 131}, {139, 140},
+                                {144, 145}};
     const int (*t)[2] = ipver == 6 ? v6 : v4;
     size_t n = ipver == 6 ? OTW_ARRAY_LEN(v6) : OTW_ARRAY_LEN(v4);
 

@@ -1,0 +1,61 @@
+/*
+ * sqlite_query.h - query expressions (query/query.h) compiled to a SQLite
+ * WHERE clause with ? parameters. Internal to src/store/.
+ *
+ * The clause refers to the sessions table by its name ("sessions.src_ip"), so
+ * the SELECT must name the table `sessions` without an alias (joins to points
+ * and files are fine). User values never enter the SQL text: each one is a
+ * bind value, in the order its ? appears.
+ *
+ *   struct otw_sqlq w;
+ *   otw_sqlq_compile(q, &w, &err);                  // "sessions.dst_port IN (?, ?)"
+ *   ... "SELECT ... FROM sessions WHERE start_us >= ? AND (" w.where ")" ...
+ *   otw_sqlq_bind(stmt, &w, 2);                     // our first ? is parameter 2
+ *   otw_sqlq_free(&w);
+ */
+#ifndef OTW_SQLITE_QUERY_H
+#define OTW_SQLITE_QUERY_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/common.h"
+#include "query/query.h"
+
+#define OTW_SQLQ_MAX_SQL (1u << 20)   /* bytes of WHERE text */
+#define OTW_SQLQ_MAX_BINDS 8192       /* below SQLite's 32766 variables, with room for the caller */
+
+enum otw_sqlq_type { OTW_SQLQ_INT = 0, OTW_SQLQ_TEXT, OTW_SQLQ_BLOB };
+
+struct otw_sqlq_val {
+    enum otw_sqlq_type type;
+    int64_t i;      /* INT */
+    void *p;        /* TEXT (NUL-terminated) or BLOB; owned by the otw_sqlq */
+    size_t len;     /* TEXT/BLOB bytes, without the NUL */
+};
+
+struct otw_sqlq {
+    char *where;                /* NUL-terminated boolean expression; "1" matches all */
+    size_t where_len, where_cap;
+    struct otw_sqlq_val *binds; /* binds[k] is the (k+1)-th ? in `where` */
+    size_t nbinds, binds_cap;
+};
+
+/* Compiles q (NULL or an empty query: "1") into *out, which the caller frees
+ * with otw_sqlq_free() whether or not this succeeds. */
+int otw_sqlq_compile(const struct otw_query *q, struct otw_sqlq *out, struct otw_err *err);
+/* Binds out's values as parameters first_index, first_index + 1 ...
+ * (first_index is 1-based, as in sqlite3_bind_*). Values are copied
+ * (SQLITE_TRANSIENT): out may be freed before the statement is stepped.
+ * Returns 0 or OTW_ESTORE. */
+int otw_sqlq_bind(sqlite3_stmt *st, const struct otw_sqlq *q, int first_index);
+void otw_sqlq_free(struct otw_sqlq *q);
+
+/* The ORDER BY list for sorting by `field` (either naming; NULL: starttime),
+ * e.g. "sessions.dst_port DESC, sessions.id DESC"; the id makes the order
+ * total. Unknown field: OTW_EINVAL with a "did you mean" message in err. */
+int otw_sqlq_order_by(const char *field, bool desc, char *buf, size_t len, struct otw_err *err);
+
+#endif
