@@ -406,6 +406,7 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
     if (rc != 0 || otw_store_file_end(st, &info, &err) != 0) {
         /* The store failed (disk full, ...): the file's transaction is rolled
          * back; what was stored before this file stays. */
+        otw_store_file_abort(st);
         fprintf(stderr, "otwatch import: %s: not stored: %s\n", path, err.msg);
         tot->files_failed++;
         status = -1;
@@ -434,7 +435,8 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
         OTW_UNUSED(b);
     }
     tot->packets += fr.packets;
-    tot->sessions += info.sessions;
+    if (status >= 0)
+        tot->sessions += info.sessions;
     tot->bytes += (uint64_t)info.size;
     if (status == OTW_FILE_COMPLETE)
         tot->files_ok++;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <unistd.h>
 
 #include "query/query.h"
 #include "store/sqlite_query.h"
@@ -185,6 +186,14 @@ struct otw_store *otw_store_open(const char *uri, bool read_only, struct otw_err
         return NULL;
     }
     st->read_only = read_only;
+    if (read_only && access(uri, F_OK) != 0) {
+        otw_err_set(err, -1,
+                    "no database at %s: import captures first (otwatch import --db %s FILE), "
+                    "or give --db",
+                    uri, uri);
+        free(st);
+        return NULL;
+    }
     if (sqlite3_open_v2(uri, &st->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         otw_err_set(err, -1, "cannot open database %s: %s", uri,
                     st->db ? sqlite3_errmsg(st->db) : "out of memory");
@@ -432,6 +441,14 @@ fail_nofin:
     exec(st, "ROLLBACK", NULL);
     st->in_txn = false;
     return OTW_ESTORE;
+}
+
+void otw_store_file_abort(struct otw_store *st)
+{
+    if (st != NULL && st->in_txn) {
+        exec(st, "ROLLBACK", NULL);
+        st->in_txn = false;
+    }
 }
 
 /* --- sessions -------------------------------------------------------------- */

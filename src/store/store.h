@@ -58,6 +58,10 @@ int otw_store_file_begin(struct otw_store *st, struct otw_file_info *info, struc
 /* Ends the file: updates status, counts, error text; commits. */
 int otw_store_file_end(struct otw_store *st, const struct otw_file_info *info, struct otw_err *err);
 
+/* Abandons the file begun with otw_store_file_begin(): nothing of it stays
+ * (after a store error such as a full disk). */
+void otw_store_file_abort(struct otw_store *st);
+
 /* --- sessions -------------------------------------------------------------- */
 
 /* A session as stored: the record plus what the store adds. */
