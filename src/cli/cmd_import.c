@@ -88,6 +88,7 @@ static void usage(FILE *f)
             "  --other-timeout SEC  ICMP and other protocols idle timeout (default 60)\n"
             "  --max-session SEC    longer sessions are stored in segments (default 3600)\n"
             "  --max-sessions N     sessions held in memory at once (default 1000000)\n"
+            "  --no-parsers         do not identify or parse application protocols\n"
             "  --progress, --no-progress\n"
             "                       progress line (default: when stderr is a terminal)\n"
             "  -q, --quiet          only errors and the summary line\n"
@@ -550,7 +551,7 @@ static int parse_secs(const char *s, int64_t *out_us)
 int otw_cmd_import(int argc, char **argv)
 {
     enum { O_DB = 256, O_POINT, O_FILTER, O_FORCE, O_TCP, O_UDP, O_OTHER, O_MAXLEN, O_MAXFLOWS,
-           O_PROGRESS, O_NOPROGRESS };
+           O_PROGRESS, O_NOPROGRESS, O_NOPARSE };
     static const struct option lo[] = {
         {"db", required_argument, NULL, O_DB},
         {"point", required_argument, NULL, O_POINT},
@@ -563,6 +564,7 @@ int otw_cmd_import(int argc, char **argv)
         {"max-sessions", required_argument, NULL, O_MAXFLOWS},
         {"progress", no_argument, NULL, O_PROGRESS},
         {"no-progress", no_argument, NULL, O_NOPROGRESS},
+        {"no-parsers", no_argument, NULL, O_NOPARSE},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -580,6 +582,7 @@ int otw_cmd_import(int argc, char **argv)
     o.db = otw_cli_default_db();
     o.progress = -1;
     otw_flow_config_default(&o.flow);
+    o.flow.parse_apps = true;
     o.filter = otw_filter_new();
     if (o.filter == NULL)
         return 1;
@@ -628,6 +631,7 @@ int otw_cmd_import(int argc, char **argv)
         }
         case O_PROGRESS: o.progress = 1; break;
         case O_NOPROGRESS: o.progress = 0; break;
+        case O_NOPARSE: o.flow.parse_apps = false; break;
         case 'q': o.quiet = true; break;
         case 'h': usage(stdout); otw_filter_free(o.filter); return 0;
         default: usage(stderr); otw_filter_free(o.filter); return 2;

@@ -68,7 +68,7 @@ struct kv {
     long long i;
 };
 
-#define NKV 34
+#define NKV 36
 
 static size_t row_kv(const struct otw_session_row *r, struct kv *kv, char bufs[][64])
 {
@@ -143,9 +143,13 @@ static size_t row_kv(const struct otw_session_row *r, struct kv *kv, char bufs[]
     else
         NUL("network.community_id");
     if (r->protocols[0] && strspn(r->protocols, " ") != strlen(r->protocols))
-        STR("network.protocol", r->protocols);
+        STR("network.protocol", r->protocols);  /* JSON: an array (see add_app) */
     else
         NUL("network.protocol");
+    if (r->protocol_guess[0])
+        STR("otwatch.protocol_guess", r->protocol_guess);
+    else
+        NUL("otwatch.protocol_guess");
     STR("otwatch.state", otw_state_name(s->state));
     STR("otwatch.end_reason", otw_end_name(s->end_reason));
     INT("otwatch.segment", s->segment);
@@ -165,6 +169,83 @@ static size_t row_kv(const struct otw_session_row *r, struct kv *kv, char bufs[]
     return n;
 }
 
+/* A JSON string of bytes that may not be UTF-8: invalid bytes become \xNN. */
+static json_t *json_bytes(const char *s, size_t n)
+{
+    json_t *v = json_stringn(s, n);
+    char *t;
+    size_t k = 0;
+
+    if (v != NULL)
+        return v;
+    t = malloc(n * 4 + 1);
+    if (t == NULL)
+        return json_string("");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x80)
+            t[k++] = (char)c;
+        else
+            k += (size_t)snprintf(t + k, 5, "\\x%02x", c);
+    }
+    v = json_stringn(t, k);
+    free(t);
+    return v ? v : json_string("");
+}
+
+/* network.protocol as an array; each parser field as an array of its
+ * distinct values; their counts under otwatch.counts; events. */
+static void add_app(json_t *o, const struct otw_session_row *r)
+{
+    json_t *counts = NULL, *events = NULL;
+
+    if (json_object_get(o, "network.protocol") != NULL) {
+        json_t *arr = json_array();
+        char tmp[sizeof(r->protocols)];
+        char *save = NULL, *tok;
+        snprintf(tmp, sizeof(tmp), "%s", r->protocols);
+        for (tok = strtok_r(tmp, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+            json_array_append_new(arr, json_string(tok));
+        json_object_set_new(o, "network.protocol", arr);
+    }
+    for (size_t i = 0; i < r->nfields; i++) {
+        const struct otw_row_field *f = &r->fields[i];
+        json_t *arr = json_object_get(o, f->field);
+        json_t *fc;
+        char key[32];
+
+        if (arr == NULL || !json_is_array(arr)) {
+            arr = json_array();
+            json_object_set_new(o, f->field, arr);
+        }
+        json_array_append_new(arr, f->is_int ? json_integer(f->i) : json_bytes(f->s, f->slen));
+        if (counts == NULL)
+            counts = json_object();
+        fc = json_object_get(counts, f->field);
+        if (fc == NULL) {
+            fc = json_object();
+            json_object_set_new(counts, f->field, fc);
+        }
+        if (f->is_int) {
+            snprintf(key, sizeof(key), "%lld", (long long)f->i);
+            json_object_set_new(fc, key, json_integer((json_int_t)f->count));
+        } else {
+            json_t *kv = json_bytes(f->s, f->slen);
+            json_object_set_new(fc, json_string_value(kv), json_integer((json_int_t)f->count));
+            json_decref(kv);
+        }
+    }
+    if (counts != NULL)
+        json_object_set_new(o, "otwatch.counts", counts);
+    for (size_t i = 0; i < r->nevents; i++) {
+        if (events == NULL)
+            events = json_object();
+        json_object_set_new(events, r->events[i].name, json_integer((json_int_t)r->events[i].count));
+    }
+    if (events != NULL)
+        json_object_set_new(o, "otwatch.events", events);
+}
+
 static void csv_field(FILE *f, const char *s)
 {
     if (strpbrk(s, ",\"\r\n") == NULL) {
@@ -182,9 +263,9 @@ static void csv_field(FILE *f, const char *s)
 
 static void table_header(FILE *f)
 {
-    fprintf(f, "%-19s %8s %-5s %-21s %-21s %-11s %7s %7s %9s %9s %s\n", "START (UTC)", "DUR",
-            "PROTO", "SOURCE", "DESTINATION", "STATE", "PKTS>", "<PKTS", "BYTES>", "<BYTES",
-            "POINT");
+    fprintf(f, "%-19s %8s %-5s %-21s %-21s %-11s %7s %7s %9s %9s %-12s %s\n", "START (UTC)",
+            "DUR", "PROTO", "SOURCE", "DESTINATION", "STATE", "PKTS>", "<PKTS", "BYTES>",
+            "<BYTES", "APP", "POINT");
 }
 
 void otw_out_begin(FILE *f, enum otw_out_format fmt)
@@ -242,7 +323,8 @@ void otw_out_session(FILE *f, enum otw_out_format fmt, const struct otw_session_
     const struct otw_session *s = &r->s;
 
     if (fmt == OTW_OUT_TABLE) {
-        char t[32], d[16], src[80], dst[80], pb[16], b1[16], b2[16], st[24];
+        char t[32], d[16], src[80], dst[80], pb[16], b1[16], b2[16], st[24], app[64];
+        size_t a0 = strspn(r->protocols, " ");
 
         endpoint(src, sizeof(src), s, true);
         endpoint(dst, sizeof(dst), s, false);
@@ -251,12 +333,23 @@ void otw_out_session(FILE *f, enum otw_out_format fmt, const struct otw_session_
             snprintf(st, sizeof(st), "type %d/%d", s->icmp_type, s->icmp_code);
         else
             snprintf(st, sizeof(st), "%s%s", otw_state_name(s->state), s->continued ? "+" : "");
-        fprintf(f, "%-19s %8s %-5s %-21s %-21s %-11s %7llu %7llu %9s %9s %s\n",
+        if (r->protocols[a0])
+            snprintf(app, sizeof(app), "%s", r->protocols + a0);
+        else if (r->protocol_guess[0])
+            snprintf(app, sizeof(app), "%s?", r->protocol_guess);
+        else
+            snprintf(app, sizeof(app), "-");
+        for (size_t k = strlen(app); k > 0 && app[k - 1] == ' '; k--)
+            app[k - 1] = '\0';
+        for (char *c = app; *c; c++)
+            if (*c == ' ')
+                *c = ',';
+        fprintf(f, "%-19s %8s %-5s %-21s %-21s %-11s %7llu %7llu %9s %9s %-12s %s\n",
                 otw_time_format_short(s->first_us, t, sizeof(t)), d,
                 otw_out_transport(s->proto, pb, sizeof(pb)), src, dst, st,
                 (unsigned long long)s->src.packets, (unsigned long long)s->dst.packets,
                 otw_fmt_bytes(s->src.bytes, b1, sizeof(b1)),
-                otw_fmt_bytes(s->dst.bytes, b2, sizeof(b2)), r->point[0] ? r->point : "-");
+                otw_fmt_bytes(s->dst.bytes, b2, sizeof(b2)), app, r->point[0] ? r->point : "-");
         return;
     }
     {
@@ -280,6 +373,7 @@ void otw_out_session(FILE *f, enum otw_out_format fmt, const struct otw_session_
                     v = json_stringn_nocheck(kv[i].s, strlen(kv[i].s));
                 json_object_set_new(o, kv[i].key, v);
             }
+            add_app(o, r);
             txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
             if (txt != NULL) {
                 fputs(txt, f);

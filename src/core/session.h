@@ -41,6 +41,8 @@ struct otw_dir_stats {
 
 #define OTW_MAX_VLANS 2
 
+struct otw_app; /* proto/app.h: what the application parsers found */
+
 struct otw_session {
     int64_t first_us, last_us;  /* microseconds since the epoch, UTC */
     uint8_t ipver;              /* 4 or 6 */
@@ -56,6 +58,9 @@ struct otw_session {
     uint8_t continued;          /* 1: a later record continues this session */
     uint8_t end_reason;         /* enum otw_end */
     struct otw_dir_stats src, dst;  /* src = initiator */
+    /* Owned by the record: whoever consumes it (the writer) frees it with
+     * otw_app_free(). NULL when nothing was parsed. */
+    struct otw_app *app;
 };
 
 enum otw_end {

@@ -184,6 +184,7 @@ static int decode_llc(struct otw_cur *c, uint32_t wire_left, struct otw_pkt *p, 
 static int decode_ethernet(struct otw_cur *c, uint32_t wire_len, struct otw_pkt *p)
 {
     uint16_t type;
+    int ntags = 0;
 
     otw_cur_bytes(c, p->dst_mac, 6);
     otw_cur_bytes(c, p->src_mac, 6);
@@ -205,6 +206,11 @@ static int decode_ethernet(struct otw_cur *c, uint32_t wire_len, struct otw_pkt 
             return OTW_DEC_L2;
         if (p->nvlan < 2)
             p->vlan[p->nvlan++] = tci & 0x0fff;
+        /* The same limit as decode_ethertype's depth: 8 tags. */
+        if (++ntags > 8) {
+            p->malformed = "l2.too_many_tags";
+            return OTW_DEC_L2;
+        }
         wire_len -= 4;
         if (wire_len < 14)
             return OTW_DEC_L2;

@@ -30,6 +30,9 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "flow/reasm.h"
+#include "proto/engine.h"
+
 enum { LRU_TCP, LRU_UDP, LRU_OTHER, LRU_CLOSING, LRU__N };
 
 /* TCP bits */
@@ -52,6 +55,10 @@ struct flow {
     uint8_t key[KEY_LEN];
     uint8_t lru;
     uint8_t tcp;
+    uint8_t has_isn;            /* bit d: isn[d] holds direction d's SYN sequence number */
+    uint32_t isn[2];
+    struct otw_appflow *af;     /* application parsing, created at the first payload */
+    struct otw_reasm *rs;       /* TCP reassembly for it */
     struct otw_session s;
 };
 
@@ -93,6 +100,7 @@ void otw_flow_config_default(struct otw_flow_config *cfg)
     cfg->closed_linger_us = 5LL * 1000000;
     cfg->max_len_us = 3600LL * 1000000;
     cfg->max_flows = 1000000;
+    cfg->parse_apps = false;
 }
 
 /* Registered service ports above 1023 that OT and IT servers listen on. */
@@ -298,8 +306,21 @@ static void emit_flow(struct otw_flowtab *ft, struct flow *f, int end, int conti
         out.state = out.dst.packets > 0 ? OTW_ST_ESTABLISHED : OTW_ST_ATTEMPT;
     out.end_reason = (uint8_t)end;
     out.continued = (uint8_t)continued;
+    out.app = NULL;
+    if (f->af != NULL) {
+        if (!continued && f->rs != NULL)
+            otw_reasm_flush(f->rs);
+        out.app = otw_engine_take(f->af, !continued);
+    }
     ft->st.records++;
     ft->emit(ft->emit_ctx, &out);
+}
+
+static void flow_free(struct flow *f)
+{
+    otw_reasm_free(f->rs);
+    otw_engine_flow_free(f->af);
+    free(f);
 }
 
 static void flow_drop(struct otw_flowtab *ft, struct flow *f)
@@ -307,7 +328,7 @@ static void flow_drop(struct otw_flowtab *ft, struct flow *f)
     lru_unlink(ft, f);
     hash_remove(ft, f);
     ft->st.active--;
-    free(f);
+    flow_free(f);
 }
 
 static void flow_finish(struct otw_flowtab *ft, struct flow *f, int end)
@@ -470,6 +491,10 @@ static void tcp_update(struct flow *f, const struct otw_pkt *p, int from_src)
     if (!(p->flags & OTW_PF_PORTS) || (p->flags & OTW_PF_FRAG_LATER))
         return;
     d->tcp_flags |= fl;
+    if ((fl & OTW_TCP_SYN) && !(f->has_isn & (1 << !from_src))) {
+        f->has_isn |= (uint8_t)(1 << !from_src);
+        f->isn[!from_src] = p->tcp_seq;
+    }
     if ((fl & OTW_TCP_SYN) && !(fl & OTW_TCP_ACK) && from_src)
         f->tcp |= T_SYN;
     if ((fl & OTW_TCP_SYN) && (fl & OTW_TCP_ACK) && !from_src)
@@ -491,6 +516,55 @@ static void tcp_update(struct flow *f, const struct otw_pkt *p, int from_src)
     if ((f->tcp & T_SYN) && !(f->tcp & T_EST) && !from_src && (fl & OTW_TCP_ACK) &&
         !(fl & OTW_TCP_RST))
         f->tcp |= T_EST;
+}
+
+/* --- application payload ------------------------------------------------------- */
+
+static void reasm_deliver(void *ctx, int dir, const uint8_t *p, size_t len)
+{
+    struct flow *f = ctx;
+
+    otw_engine_data(f->af, dir, p, len);
+}
+
+static void reasm_gap(void *ctx, int dir, size_t lost)
+{
+    struct flow *f = ctx;
+
+    otw_engine_gap(f->af, dir, lost);
+}
+
+static void app_packet(struct flow *f, const struct otw_pkt *p, int from_src)
+{
+    int dir = from_src ? OTW_DIR_TO_SERVER : OTW_DIR_TO_CLIENT;
+
+    if (f->af == NULL) {
+        struct otw_flowinfo fi = {
+            .ipver = f->s.ipver,
+            .transport = f->s.proto,
+            .sport = f->s.src_port,
+            .dport = f->s.dst_port,
+        };
+        f->af = otw_engine_flow_new(&fi);
+        if (f->af == NULL)
+            return;
+        if (f->s.proto == 6) {
+            f->rs = otw_reasm_new(reasm_deliver, reasm_gap, f);
+            if (f->rs == NULL)
+                return;
+            for (int d = 0; d < 2; d++)
+                if (f->has_isn & (1 << d))
+                    otw_reasm_segment(f->rs, d, f->isn[d], OTW_TCP_SYN, NULL, 0, 0);
+        }
+    }
+    if (f->s.proto == 17) {
+        if (p->payload_cap == p->payload_len && p->payload != NULL)
+            otw_engine_data(f->af, dir, p->payload, p->payload_cap);
+        return;
+    }
+    if (f->rs != NULL)
+        otw_reasm_segment(f->rs, dir, p->tcp_seq, p->tcp_flags, p->payload, p->payload_cap,
+                          p->payload_len);
 }
 
 static struct flow *lookup(struct otw_flowtab *ft, const uint8_t key[KEY_LEN], uint64_t h)
@@ -541,6 +615,9 @@ static void flow_add(struct otw_flowtab *ft, int64_t ts, uint64_t wire_len,
     account(ft, f, ts, wire_len, p, from_src, npk, payload);
     if (p->proto == 6)
         tcp_update(f, p, from_src);
+    if (ft->cfg.parse_apps && p->payload_len > 0 && !(p->flags & OTW_PF_FRAG) &&
+        (p->flags & OTW_PF_PORTS) && (p->proto == 6 || p->proto == 17))
+        app_packet(f, p, from_src);
     lru_touch(ft, f, lru_for(f));
 }
 
@@ -677,7 +754,7 @@ void otw_flow_free(struct otw_flowtab *ft)
         struct flow *f = ft->head[l];
         while (f) {
             struct flow *nx = f->next;
-            free(f);
+            flow_free(f);
             f = nx;
         }
     }

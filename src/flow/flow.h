@@ -19,12 +19,14 @@ struct otw_flow_config {
     int64_t closed_linger_us;   /* after FIN from both sides or RST */
     int64_t max_len_us;         /* longer sessions are written in segments */
     uint32_t max_flows;         /* cap on sessions held at once */
+    bool parse_apps;            /* run the application parsers (proto/engine.c) */
 };
 
 /* Defaults: TCP 600 s, UDP 120 s, other 60 s, linger 5 s, segments of 1 h,
  * 1,000,000 sessions (about 300 MB at the cap). */
 void otw_flow_config_default(struct otw_flow_config *cfg);
 
+/* The callback takes ownership of s->app (may be NULL). */
 typedef void (*otw_flow_emit_fn)(void *ctx, const struct otw_session *s);
 
 struct otw_flowtab;

@@ -12,11 +12,13 @@
  */
 #include "query/fields.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
 #include "core/session.h"
+#include "proto/proto.h"
 
 /* IANA protocol numbers users name; ECS network.transport spells them this way. */
 static const struct otw_tok proto_names[] = {
@@ -51,7 +53,7 @@ static const struct otw_tok tcpflag_names[] = {
 #define POS 0, INT64_MAX
 #define NONE 0, 0
 
-static const struct otw_field fields[OTW_F__COUNT] = {
+static const struct otw_field base_fields[OTW_F_APP] = {
     {OTW_F_IP_SRC, "ip.src", "source.ip", OTW_FT_IP, 0, NONE, NULL,
      "address of the initiator (IPv4 or IPv6; CIDR ranges allowed)"},
     {OTW_F_IP_DST, "ip.dst", "destination.ip", OTW_FT_IP, 0, NONE, NULL,
@@ -126,7 +128,55 @@ static const struct otw_field fields[OTW_F__COUNT] = {
      "true when a later record carries the session on"},
     {OTW_F_END_REASON, "end", "otwatch.end_reason", OTW_FT_ENUM, OTW_FF_NOECS, NONE, end_names,
      "why the record ended: eof, idle, closed, split or evicted"},
+    {OTW_F_PROTOCOL_GUESS, "protocol_guess", "otwatch.protocol_guess", OTW_FT_STRING,
+     OTW_FF_NOECS, NONE, NULL,
+     "protocol guessed from the server port alone, when no parser recognised the payload"},
 };
+
+/* The catalog: base_fields, then the parsers' fields. Built once, then
+ * read-only (a frozen registry). */
+static struct otw_field fields[OTW_FIELDS_MAX];
+static size_t nfields;
+static pthread_once_t fields_once = PTHREAD_ONCE_INIT;
+
+static void add_app_field(const char *name, enum otw_pftype t, const char *meaning)
+{
+    for (size_t i = 0; i < nfields; i++)
+        if (strcasecmp(fields[i].name, name) == 0)
+            return;
+    if (nfields == OTW_FIELDS_MAX)
+        return;
+    fields[nfields] = (struct otw_field){
+        .id = OTW_F_APP,
+        .name = name,
+        .ecs = name,
+        .type = t == OTW_PF_INT ? OTW_FT_INT : OTW_FT_STRING,
+        .flags = OTW_FF_NOECS,
+        .min = t == OTW_PF_INT ? INT64_MIN : 0,
+        .max = t == OTW_PF_INT ? INT64_MAX : 0,
+        .names = NULL,
+        .meaning = meaning,
+    };
+    nfields++;
+}
+
+static void fields_build(void)
+{
+    for (size_t i = 0; i < OTW_ARRAY_LEN(base_fields); i++)
+        fields[nfields++] = base_fields[i];
+    add_app_field("ot.class", OTW_PF_STR,
+                  "what an OT request did: read, write, program, control or diagnostic");
+    for (size_t i = 0; otw_parsers[i] != NULL; i++) {
+        const struct otw_pfield *pf = otw_parsers[i]->fields;
+        for (; pf != NULL && pf->name != NULL; pf++)
+            add_app_field(pf->name, pf->type, pf->meaning);
+    }
+}
+
+static void catalog(void)
+{
+    pthread_once(&fields_once, fields_build);
+}
 
 static const char *const ftype_names[OTW_FT__COUNT] = {
     "ip", "int", "string", "time", "mac", "enum", "list", "bool", "flags",
@@ -134,16 +184,17 @@ static const char *const ftype_names[OTW_FT__COUNT] = {
 
 const struct otw_field *otw_fields_all(size_t *n)
 {
+    catalog();
     if (n != NULL)
-        *n = OTW_ARRAY_LEN(fields);
+        *n = nfields;
     return fields;
 }
 
 const struct otw_field *otw_fields_get(int id)
 {
-    if (id < 0 || id >= (int)OTW_ARRAY_LEN(fields))
+    if (id < 0 || id >= (int)OTW_ARRAY_LEN(base_fields))
         return NULL;
-    return &fields[id];
+    return &base_fields[id];
 }
 
 static int name_eq(const char *a, const char *b, size_t blen)
@@ -153,7 +204,8 @@ static int name_eq(const char *a, const char *b, size_t blen)
 
 const struct otw_field *otw_fields_findn(const char *name, size_t len)
 {
-    for (size_t i = 0; i < OTW_ARRAY_LEN(fields); i++)
+    catalog();
+    for (size_t i = 0; i < nfields; i++)
         if (name_eq(fields[i].name, name, len) || name_eq(fields[i].ecs, name, len))
             return &fields[i];
     return NULL;
@@ -205,8 +257,8 @@ static size_t edit_distance(const char *a, size_t alen, const char *b)
 
 size_t otw_fields_suggest(const char *name, size_t len, const char **out, size_t max)
 {
-    size_t best_d[OTW_F__COUNT];
-    const char *best_s[OTW_F__COUNT];
+    size_t best_d[OTW_FIELDS_MAX];
+    const char *best_s[OTW_FIELDS_MAX];
     size_t n = 0;
     /* Typos within half of the name (at least 3 edits) are worth a
      * suggestion; beyond that the list is noise. */
@@ -223,7 +275,8 @@ size_t otw_fields_suggest(const char *name, size_t len, const char **out, size_t
         swapped[len] = '\0';
     }
 
-    for (size_t i = 0; i < OTW_ARRAY_LEN(fields); i++) {
+    catalog();
+    for (size_t i = 0; i < nfields; i++) {
         size_t dn = edit_distance(name, len, fields[i].name);
         size_t de = edit_distance(name, len, fields[i].ecs);
         size_t d = OTW_MIN(dn, de);

@@ -44,6 +44,8 @@ enum otw_field_id {
     OTW_F_ICMP_TYPE, OTW_F_ICMP_CODE,
     OTW_F_START, OTW_F_STOP, OTW_F_DURATION,
     OTW_F_ID, OTW_F_POINT, OTW_F_FILE, OTW_F_SEGMENT, OTW_F_CONTINUED, OTW_F_END_REASON,
+    OTW_F_PROTOCOL_GUESS,
+    OTW_F_APP,      /* every application parser field (modbus.func ...): see name */
     OTW_F__COUNT
 };
 
@@ -65,9 +67,14 @@ struct otw_field {
     const char *meaning;    /* one line, for `otwatch fields` */
 };
 
-/* The whole catalog, in display order; *n gets the count. Static storage. */
+/* At most this many fields in all (the fixed ones plus the parsers'). */
+#define OTW_FIELDS_MAX 1024
+
+/* The whole catalog, in display order: the session fields, then every
+ * application parser's fields (id OTW_F_APP, told apart by name, from
+ * proto/registry.c). *n gets the count. Static storage, built once. */
 const struct otw_field *otw_fields_all(size_t *n);
-/* By id; NULL when out of range. */
+/* By id (not OTW_F_APP, which names many); NULL when out of range. */
 const struct otw_field *otw_fields_get(int id);
 /* By either name, case-insensitive; `len` bytes of `name` (need not be
  * NUL-terminated). NULL when unknown. */

@@ -17,6 +17,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "proto/app.h"
 #include "query/query.h"
 #include "store/sqlite_query.h"
 #include "store/store.h"
@@ -25,6 +26,10 @@ struct otw_store {
     sqlite3 *db;
     bool read_only;
     sqlite3_stmt *ins_session;
+    sqlite3_stmt *ins_field;
+    sqlite3_stmt *ins_event;
+    sqlite3_stmt *sel_fields;
+    sqlite3_stmt *sel_events;
     sqlite3_stmt *ins_l2;
     bool in_txn;
 };
@@ -89,6 +94,21 @@ static const char *const migrations[] = {
     "  file_id INTEGER NOT NULL, mac BLOB NOT NULL, ip BLOB NOT NULL, kind TEXT NOT NULL,"
     "  vlan INTEGER NOT NULL, point_id INTEGER NOT NULL, packets INTEGER NOT NULL);"
     "CREATE INDEX l2_seen_files_file ON l2_seen_files(file_id);",
+    /* 2: what the application parsers found */
+    "ALTER TABLE sessions ADD COLUMN protocol_guess TEXT;"
+    "CREATE TABLE session_fields ("
+    "  session_id INTEGER NOT NULL,"
+    "  field TEXT NOT NULL,"
+    "  value NOT NULL,"                     /* INTEGER or TEXT, as the field's type */
+    "  count INTEGER NOT NULL);"
+    "CREATE INDEX session_fields_fv ON session_fields(field, value);"
+    "CREATE INDEX session_fields_s ON session_fields(session_id);"
+    "CREATE TABLE session_events ("
+    "  session_id INTEGER NOT NULL,"
+    "  name TEXT NOT NULL,"
+    "  count INTEGER NOT NULL);"
+    "CREATE INDEX session_events_name ON session_events(name);"
+    "CREATE INDEX session_events_s ON session_events(session_id);",
 };
 
 #define SCHEMA_VERSION ((int)OTW_ARRAY_LEN(migrations))
@@ -229,6 +249,10 @@ void otw_store_close(struct otw_store *st)
     if (st->in_txn)
         exec(st, "ROLLBACK", NULL);
     sqlite3_finalize(st->ins_session);
+    sqlite3_finalize(st->ins_field);
+    sqlite3_finalize(st->ins_event);
+    sqlite3_finalize(st->sel_fields);
+    sqlite3_finalize(st->sel_events);
     sqlite3_finalize(st->ins_l2);
     sqlite3_close(st->db);
     free(st);
@@ -291,8 +315,12 @@ int otw_store_file_find(struct otw_store *st, const uint8_t hash[16], struct otw
                         struct otw_err *err)
 {
     sqlite3_stmt *s = NULL;
+    uint8_t key[16];
     int rc;
 
+    /* hash may point into *info (the caller looks a file up by its own
+     * info.hash), which the memset below clears: work on a copy. */
+    memcpy(key, hash, sizeof(key));
     if (prepare(st, &s,
                 "SELECT f.id, f.path, IFNULL(p.name,''), f.format, f.size, f.status, f.error,"
                 " f.imported_at_us, f.packets, f.sessions, f.first_us, f.last_us"
@@ -300,12 +328,12 @@ int otw_store_file_find(struct otw_store *st, const uint8_t hash[16], struct otw
                 " WHERE f.hash = ?1 ORDER BY f.id DESC LIMIT 1",
                 err) != 0)
         return OTW_ESTORE;
-    sqlite3_bind_blob(s, 1, hash, 16, SQLITE_STATIC);
+    sqlite3_bind_blob(s, 1, key, 16, SQLITE_STATIC);
     rc = sqlite3_step(s);
     if (rc == SQLITE_ROW) {
         memset(info, 0, sizeof(*info));
         info->id = sqlite3_column_int64(s, 0);
-        memcpy(info->hash, hash, 16);
+        memcpy(info->hash, key, 16);
         copy_text(info->path, sizeof(info->path), sqlite3_column_text(s, 1));
         copy_text(info->point, sizeof(info->point), sqlite3_column_text(s, 2));
         copy_text(info->format, sizeof(info->format), sqlite3_column_text(s, 3));
@@ -340,6 +368,10 @@ int otw_store_file_forget(struct otw_store *st, int64_t file_id, struct otw_err 
         " AND x.point_id = l2_seen.point_id)",
         "DELETE FROM l2_seen WHERE packets <= 0",
         "DELETE FROM l2_seen_files WHERE file_id = ?1",
+        "DELETE FROM session_fields WHERE session_id IN"
+        " (SELECT id FROM sessions WHERE file_id = ?1)",
+        "DELETE FROM session_events WHERE session_id IN"
+        " (SELECT id FROM sessions WHERE file_id = ?1)",
         "DELETE FROM sessions WHERE file_id = ?1",
         "DELETE FROM files WHERE id = ?1",
     };
@@ -453,6 +485,46 @@ void otw_store_file_abort(struct otw_store *st)
 
 /* --- sessions -------------------------------------------------------------- */
 
+static int put_app(struct otw_store *st, int64_t sid, const struct otw_app *a, struct otw_err *err)
+{
+    if (a->nvalues > 0 && st->ins_field == NULL &&
+        prepare(st, &st->ins_field,
+                "INSERT INTO session_fields(session_id, field, value, count) VALUES (?1,?2,?3,?4)",
+                err) != 0)
+        return OTW_ESTORE;
+    if (a->nevents > 0 && st->ins_event == NULL &&
+        prepare(st, &st->ins_event,
+                "INSERT INTO session_events(session_id, name, count) VALUES (?1,?2,?3)",
+                err) != 0)
+        return OTW_ESTORE;
+    for (uint16_t i = 0; i < a->nvalues; i++) {
+        const struct otw_app_value *v = &a->values[i];
+        sqlite3_stmt *s = st->ins_field;
+
+        sqlite3_reset(s);
+        sqlite3_bind_int64(s, 1, sid);
+        sqlite3_bind_text(s, 2, v->field, -1, SQLITE_STATIC);
+        if (v->type == OTW_PF_INT)
+            sqlite3_bind_int64(s, 3, v->i);
+        else
+            sqlite3_bind_text(s, 3, v->s, v->slen, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 4, (int64_t)v->count);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            return db_fail(st, err, "storing session fields");
+    }
+    for (uint8_t i = 0; i < a->nevents; i++) {
+        sqlite3_stmt *s = st->ins_event;
+
+        sqlite3_reset(s);
+        sqlite3_bind_int64(s, 1, sid);
+        sqlite3_bind_text(s, 2, a->events[i].name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(s, 3, (int64_t)a->events[i].count);
+        if (sqlite3_step(s) != SQLITE_DONE)
+            return db_fail(st, err, "storing session events");
+    }
+    return 0;
+}
+
 int otw_store_sessions_put(struct otw_store *st, int64_t file_id, int64_t point_id,
                            const struct otw_session *recs, char (*community_ids)[64], size_t n,
                            struct otw_err *err)
@@ -464,9 +536,10 @@ int otw_store_sessions_put(struct otw_store *st, int64_t file_id, int64_t point_
                 "INSERT INTO sessions(start_us, end_us, ipver, proto, src_ip, src_port, dst_ip,"
                 " dst_port, src_mac, dst_mac, vlan1, vlan2, src_packets, src_bytes, src_payload,"
                 " src_flags, dst_packets, dst_bytes, dst_payload, dst_flags, state, icmp_type,"
-                " icmp_code, community_id, segment, continued, end_reason, point_id, file_id)"
+                " icmp_code, community_id, segment, continued, end_reason, point_id, file_id,"
+                " protocols, protocol_guess)"
                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,"
-                "?20,?21,?22,?23,?24,?25,?26,?27,?28,?29)",
+                "?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31)",
                 err) != 0)
         return OTW_ESTORE;
     for (size_t i = 0; i < n; i++) {
@@ -513,8 +586,25 @@ int otw_store_sessions_put(struct otw_store *st, int64_t file_id, int64_t point_
             sqlite3_bind_int64(s, 28, point_id);
         if (file_id)
             sqlite3_bind_int64(s, 29, file_id);
+        {
+            /* network.protocol as ' a b ' so that one name matches with instr() */
+            char protos[OTW_APP_MAX_PROTOCOLS * 24 + 2];
+            size_t pn = 0;
+            protos[0] = '\0';
+            if (r->app != NULL && r->app->nprotocols > 0) {
+                pn += (size_t)snprintf(protos, sizeof(protos), " ");
+                for (uint8_t k = 0; k < r->app->nprotocols && pn < sizeof(protos); k++)
+                    pn += (size_t)snprintf(protos + pn, sizeof(protos) - pn, "%s ",
+                                           r->app->protocols[k]);
+            }
+            sqlite3_bind_text(s, 30, protos, -1, SQLITE_TRANSIENT);
+            if (r->app != NULL && r->app->guess != NULL)
+                sqlite3_bind_text(s, 31, r->app->guess, -1, SQLITE_STATIC);
+        }
         if (sqlite3_step(s) != SQLITE_DONE)
             return db_fail(st, err, "storing a session");
+        if (r->app != NULL && put_app(st, sqlite3_last_insert_rowid(st->db), r->app, err) != 0)
+            return OTW_ESTORE;
     }
     return 0;
 }
@@ -644,6 +734,130 @@ static void where_free(struct where *w)
     sqlite3_free(w->text);
 }
 
+/* The parser fields and events of one row, reusing its arrays row to row. */
+struct row_app {
+    struct otw_row_field *f;
+    size_t nf, capf;
+    struct otw_row_event *e;
+    size_t ne, cape;
+    char *text;             /* all strings of the row, back to back */
+    size_t ntext, captext;
+};
+
+static void row_app_free(struct row_app *ra)
+{
+    free(ra->f);
+    free(ra->e);
+    free(ra->text);
+}
+
+/* Appends bytes (and a NUL) to the row's text; returns the offset or -1. */
+static ssize_t text_add(struct row_app *ra, const void *p, size_t n)
+{
+    size_t off = ra->ntext;
+
+    if (ra->ntext + n + 1 > ra->captext) {
+        size_t nc = OTW_MAX(ra->captext * 2, ra->ntext + n + 1 + 4096);
+        char *t = realloc(ra->text, nc);
+        if (t == NULL)
+            return -1;
+        ra->text = t;
+        ra->captext = nc;
+    }
+    if (n)
+        memcpy(ra->text + off, p, n);
+    ra->text[off + n] = '\0';
+    ra->ntext += n + 1;
+    return (ssize_t)off;
+}
+
+static int load_app(struct otw_store *st, struct otw_session_row *r, struct row_app *ra,
+                    struct otw_err *err)
+{
+    int rc;
+
+    ra->nf = ra->ne = ra->ntext = 0;
+    if ((st->sel_fields == NULL &&
+         prepare(st, &st->sel_fields,
+                 "SELECT field, value, count FROM session_fields WHERE session_id = ?1"
+                 " ORDER BY field, count DESC, value",
+                 err) != 0) ||
+        (st->sel_events == NULL &&
+         prepare(st, &st->sel_events,
+                 "SELECT name, count FROM session_events WHERE session_id = ?1 ORDER BY name",
+                 err) != 0))
+        return OTW_ESTORE;
+    /* Offsets first (the text buffer may move), pointers after. */
+    sqlite3_reset(st->sel_fields);
+    sqlite3_bind_int64(st->sel_fields, 1, r->id);
+    while ((rc = sqlite3_step(st->sel_fields)) == SQLITE_ROW) {
+        struct otw_row_field *f;
+        ssize_t fo, so = -1;
+
+        if (ra->nf == ra->capf) {
+            size_t nc = ra->capf ? ra->capf * 2 : 32;
+            struct otw_row_field *nf = realloc(ra->f, nc * sizeof(*nf));
+            if (nf == NULL)
+                return OTW_ENOMEM;
+            ra->f = nf;
+            ra->capf = nc;
+        }
+        f = &ra->f[ra->nf];
+        memset(f, 0, sizeof(*f));
+        fo = text_add(ra, sqlite3_column_text(st->sel_fields, 0),
+                      (size_t)sqlite3_column_bytes(st->sel_fields, 0));
+        if (sqlite3_column_type(st->sel_fields, 1) == SQLITE_INTEGER) {
+            f->is_int = true;
+            f->i = sqlite3_column_int64(st->sel_fields, 1);
+        } else {
+            const void *b = sqlite3_column_blob(st->sel_fields, 1);
+            f->slen = (size_t)sqlite3_column_bytes(st->sel_fields, 1);
+            so = text_add(ra, b, f->slen);
+        }
+        if (fo < 0 || (!f->is_int && so < 0))
+            return OTW_ENOMEM;
+        f->field = (const char *)(intptr_t)fo;
+        f->s = (const char *)(intptr_t)so;
+        f->count = (uint64_t)sqlite3_column_int64(st->sel_fields, 2);
+        ra->nf++;
+    }
+    if (rc != SQLITE_DONE)
+        return db_fail(st, err, "reading session fields");
+    sqlite3_reset(st->sel_events);
+    sqlite3_bind_int64(st->sel_events, 1, r->id);
+    while ((rc = sqlite3_step(st->sel_events)) == SQLITE_ROW) {
+        ssize_t no;
+        if (ra->ne == ra->cape) {
+            size_t nc = ra->cape ? ra->cape * 2 : 8;
+            struct otw_row_event *ne = realloc(ra->e, nc * sizeof(*ne));
+            if (ne == NULL)
+                return OTW_ENOMEM;
+            ra->e = ne;
+            ra->cape = nc;
+        }
+        no = text_add(ra, sqlite3_column_text(st->sel_events, 0),
+                      (size_t)sqlite3_column_bytes(st->sel_events, 0));
+        if (no < 0)
+            return OTW_ENOMEM;
+        ra->e[ra->ne].name = (const char *)(intptr_t)no;
+        ra->e[ra->ne].count = (uint64_t)sqlite3_column_int64(st->sel_events, 1);
+        ra->ne++;
+    }
+    if (rc != SQLITE_DONE)
+        return db_fail(st, err, "reading session events");
+    for (size_t i = 0; i < ra->nf; i++) {
+        ra->f[i].field = ra->text + (intptr_t)ra->f[i].field;
+        ra->f[i].s = ra->f[i].is_int ? NULL : ra->text + (intptr_t)ra->f[i].s;
+    }
+    for (size_t i = 0; i < ra->ne; i++)
+        ra->e[i].name = ra->text + (intptr_t)ra->e[i].name;
+    r->fields = ra->f;
+    r->nfields = ra->nf;
+    r->events = ra->e;
+    r->nevents = ra->ne;
+    return 0;
+}
+
 int otw_store_sessions_query(struct otw_store *st, const struct otw_session_query *q,
                              otw_session_cb cb, void *ctx, struct otw_err *err)
 {
@@ -651,10 +865,12 @@ int otw_store_sessions_query(struct otw_store *st, const struct otw_session_quer
     char *sql = NULL;
     sqlite3_stmt *s = NULL;
     char order[256];
+    struct row_app ra;
     int rc = OTW_ESTORE, step;
 
     if (w == NULL)
         return OTW_ENOMEM;
+    memset(&ra, 0, sizeof(ra));
     if (build_where(q, w, err) != 0) {
         rc = OTW_ESYNTAX;
         goto out;
@@ -670,6 +886,7 @@ int otw_store_sessions_query(struct otw_store *st, const struct otw_session_quer
         " state, icmp_type, icmp_code, community_id, protocols, segment,"
         " continued, end_reason,"
         " IFNULL((SELECT name FROM points WHERE points.id = sessions.point_id), ''),"
+        " IFNULL(protocol_guess, ''),"
         " IFNULL((SELECT path FROM files WHERE files.id = sessions.file_id), '')"
         " FROM sessions%s ORDER BY %s LIMIT %lld OFFSET %lld",
         w->text, order, (long long)(q->limit > 0 ? q->limit : -1),
@@ -737,7 +954,10 @@ int otw_store_sessions_query(struct otw_store *st, const struct otw_session_quer
                     x->end_reason = (uint8_t)e;
         }
         copy_text(r.point, sizeof(r.point), sqlite3_column_text(s, 29));
-        copy_text(r.file, sizeof(r.file), sqlite3_column_text(s, 30));
+        copy_text(r.protocol_guess, sizeof(r.protocol_guess), sqlite3_column_text(s, 30));
+        copy_text(r.file, sizeof(r.file), sqlite3_column_text(s, 31));
+        if (load_app(st, &r, &ra, err) != 0)
+            goto out;
         if (cb(ctx, &r) != 0) {
             step = SQLITE_DONE;
             break;
@@ -749,6 +969,7 @@ int otw_store_sessions_query(struct otw_store *st, const struct otw_session_quer
     }
     rc = 0;
 out:
+    row_app_free(&ra);
     sqlite3_finalize(s);
     sqlite3_free(sql);
     where_free(w);

@@ -41,6 +41,7 @@ enum how {
     H_FLAGS,        /* bit mask: (col & ?) != 0 */
     H_LIST,         /* " a b " list of names */
     H_SUBQ,         /* id IN (SELECT id FROM table WHERE name ...) */
+    H_APP,          /* a parser field: id IN (SELECT session_id FROM session_fields ...) */
 };
 
 struct col {
@@ -96,6 +97,9 @@ static const struct col cols[OTW_F__COUNT] = {
                          S "icmp_code"},
     [OTW_F_START] = {H_PLAIN, S "start_us", NULL, NULL, "1", S "start_us"},
     [OTW_F_STOP] = {H_PLAIN, S "end_us", NULL, NULL, "1", S "end_us"},
+    [OTW_F_PROTOCOL_GUESS] = {H_PLAIN, S "protocol_guess", NULL, NULL,
+                              "(" S "protocol_guess IS NOT NULL)", S "protocol_guess"},
+    [OTW_F_APP] = {H_APP, "value", NULL, NULL, NULL, NULL},
     [OTW_F_DURATION] = {H_PLAIN, "((" S "end_us - " S "start_us) / 1000000)", NULL, NULL, "1",
                         "(" S "end_us - " S "start_us)"},
     [OTW_F_ID] = {H_PLAIN, S "id", NULL, NULL, "1", S "id"},
@@ -426,6 +430,12 @@ static void emit_side_values(struct ctx *c, struct side *sd)
     if (col->how == H_SUBQ) {
         put(c, col->subq);
     }
+    if (col->how == H_APP) {
+        /* the field name is a bound value too: parser fields are many */
+        put(c, S "id IN (SELECT session_id FROM session_fields WHERE field = ");
+        bind_text(c, n->field->name);
+        put(c, " AND ");
+    }
     if (parts > 1)
         put(c, "(");
     if (nexact > 0 && col->how == H_LIST) {
@@ -466,7 +476,7 @@ static void emit_side_values(struct ctx *c, struct side *sd)
         balanced(c, " OR ", 0, sd->nother, emit_other, sd);
     if (parts > 1)
         put(c, ")");
-    if (col->how == H_SUBQ)
+    if (col->how == H_SUBQ || col->how == H_APP)
         put(c, ")");
 }
 
@@ -479,7 +489,13 @@ static void emit_cmp(struct ctx *c, const struct otw_qnode *n)
     if (neg)
         put(c, "((");
     if (n->nvals == 1 && n->vals[0].kind == OTW_QV_EXISTS) {
-        put(c, col->exists);
+        if (col->how == H_APP) {
+            put(c, S "id IN (SELECT session_id FROM session_fields WHERE field = ");
+            bind_text(c, n->field->name);
+            put(c, ")");
+        } else {
+            put(c, col->exists);
+        }
         goto out;
     }
     sd = calloc(1, sizeof(*sd));

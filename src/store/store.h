@@ -64,18 +64,39 @@ void otw_store_file_abort(struct otw_store *st);
 
 /* --- sessions -------------------------------------------------------------- */
 
-/* A session as stored: the record plus what the store adds. */
+/* A parser field value or event of a stored session. */
+struct otw_row_field {
+    const char *field;      /* "modbus.func" */
+    bool is_int;
+    int64_t i;
+    const char *s;          /* string values: bytes as stored (slen), NUL-terminated */
+    size_t slen;
+    uint64_t count;
+};
+struct otw_row_event {
+    const char *name;
+    uint64_t count;
+};
+
+/* A session as stored: the record plus what the store adds. Pointers are
+ * valid only while the callback runs. */
 struct otw_session_row {
     int64_t id;
-    struct otw_session s;
+    struct otw_session s;   /* s.app is NULL: parser data is in fields/events */
+    const struct otw_row_field *fields;     /* grouped by field name */
+    size_t nfields;
+    const struct otw_row_event *events;
+    size_t nevents;
     char community_id[64];
     char protocols[128];    /* space-separated, may be empty */
+    char protocol_guess[32];
     char point[128];
     char file[1024];
 };
 
 /* Appends records for file `file_id` (0 for live capture) at capture point
- * `point_id`. community_ids[i] is the Community ID of recs[i]. */
+ * `point_id`. community_ids[i] is the Community ID of recs[i]. The
+ * application data recs[i].app is stored too (the caller still owns it). */
 int otw_store_sessions_put(struct otw_store *st, int64_t file_id, int64_t point_id,
                            const struct otw_session *recs, char (*community_ids)[64], size_t n,
                            struct otw_err *err);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "core/commid.h"
+#include "proto/app.h"
 
 #define BATCH 512
 #define QDEPTH 16
@@ -55,6 +56,14 @@ static void put(struct otw_writer *w, struct batch *b)
     pthread_mutex_unlock(&w->mu);
 }
 
+static void batch_free(struct batch *b)
+{
+    if (b->kind == B_SESSIONS)
+        for (size_t i = 0; i < b->n; i++)
+            otw_app_free(b->u.s[i].app);
+    free(b);
+}
+
 static void write_batch(struct otw_writer *w, struct batch *b)
 {
     if (w->rc != 0)
@@ -92,7 +101,7 @@ static void *run(void *arg)
         pthread_cond_signal(&w->can_put);
         pthread_mutex_unlock(&w->mu);
         write_batch(w, b);
-        free(b);
+        batch_free(b);
     }
     return NULL;
 }
@@ -167,8 +176,8 @@ int otw_writer_finish(struct otw_writer *w, struct otw_err *err)
 
     if (w->cur != NULL && w->cur->n > 0)
         put(w, w->cur);
-    else
-        free(w->cur);
+    else if (w->cur != NULL)
+        batch_free(w->cur);
     w->cur = NULL;
     pthread_mutex_lock(&w->mu);
     w->done = true;

@@ -15,7 +15,7 @@ struct otw_writer;
  * otw_writer_finish() returns. Records carry file_id/point_id (0: none). */
 struct otw_writer *otw_writer_start(struct otw_store *st, int64_t file_id, int64_t point_id,
                                     struct otw_err *err);
-/* Packet thread: queue one record (copied). */
+/* Packet thread: queue one record (copied; the writer takes and frees s->app). */
 void otw_writer_session(struct otw_writer *w, const struct otw_session *s);
 /* Packet thread: queue layer-2 rows (copied). */
 void otw_writer_l2(struct otw_writer *w, const struct otw_l2_row *rows, size_t n);
