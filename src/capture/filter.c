@@ -50,7 +50,11 @@ struct otw_filter *otw_filter_new(void)
 static int compile(int linktype, const char *expr, struct bpf_program *prog, char *errbuf,
                    size_t errlen)
 {
-    pcap_t *p = pcap_open_dead(linktype, OTW_MAX_RECORD);
+    /* pcap_open_dead() takes a DLT_ value, not the LINKTYPE_ of a file. They
+     * agree except for raw IP: LINKTYPE_RAW (101), and 12/14, which the
+     * decoder also reads as raw IP, are this platform's DLT_RAW. */
+    int dlt = linktype == OTW_LT_RAW || linktype == 12 || linktype == 14 ? DLT_RAW : linktype;
+    pcap_t *p = pcap_open_dead(dlt, OTW_MAX_RECORD);
     int rc;
 
     if (p == NULL) {
