@@ -194,7 +194,8 @@ const struct otw_field *otw_fields_get(int id)
 {
     if (id < 0 || id >= (int)OTW_ARRAY_LEN(base_fields))
         return NULL;
-    return &base_fields[id];
+    catalog();
+    return &fields[id];     /* the fixed fields keep their index in the catalog */
 }
 
 static int name_eq(const char *a, const char *b, size_t blen)

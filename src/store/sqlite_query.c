@@ -631,6 +631,11 @@ int otw_sqlq_order_by(const char *field, bool desc, char *buf, size_t len, struc
                     hint);
         return OTW_EINVAL;
     }
+    if (cols[f->id].sort == NULL && f->id == OTW_F_APP) {
+        otw_err_set(err, -1, "cannot sort by %s: a session may hold several values of it",
+                    f->name);
+        return OTW_EINVAL;
+    }
     if (cols[f->id].sort == NULL) {
         otw_err_set(err, -1, "cannot sort by %s: it means either side; sort by %s.src or %s.dst",
                     f->name, f->name, f->name);

@@ -31,7 +31,12 @@ static const char schema[] =
     " dst_packets INTEGER, dst_bytes INTEGER, dst_payload INTEGER, dst_flags INTEGER,"
     " state TEXT, icmp_type INTEGER, icmp_code INTEGER, community_id TEXT, protocols TEXT,"
     " segment INTEGER, continued INTEGER, end_reason TEXT,"
-    " point_id INTEGER REFERENCES points(id), file_id INTEGER REFERENCES files(id));"
+    " point_id INTEGER REFERENCES points(id), file_id INTEGER REFERENCES files(id),"
+    " protocol_guess TEXT);"
+    "CREATE TABLE session_fields(session_id INTEGER, field TEXT, value, count INTEGER);"
+    /* parser fields: session 1 wrote and read, 6 only read; 3 had a port guess */
+    "INSERT INTO session_fields VALUES (1, 'ot.class', 'write', 3), (1, 'ot.class', 'read', 9),"
+    " (6, 'ot.class', 'read', 2), (1, 'other.num', 7, 1);"
     "CREATE INDEX sessions_src_ip ON sessions(src_ip);"
     "CREATE INDEX sessions_dst_ip ON sessions(dst_ip);"
     "INSERT INTO points VALUES (1, 'boundary-fw'), (2, 'control-sw1');"
@@ -126,7 +131,7 @@ static int setup(void **state)
     assert_int_equal(sqlite3_exec(db, schema, NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db,
         "INSERT INTO sessions VALUES (NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
-        " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", -1, &s, NULL), SQLITE_OK);
+        " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)", -1, &s, NULL), SQLITE_OK);
     for (size_t r = 0; r < OTW_ARRAY_LEN(rows); r++) {
         const struct row *x = &rows[r];
         int i = 1;
@@ -322,6 +327,16 @@ static void test_names(void **state)
     MATCH("community_id == '1:?[bd]?'", "");   /* [ is literal, not a class */
     MATCH("community_id == 1:?e?", "2");
     MATCH("end == closed && state != reset", "1,6");
+    /* parser fields live in session_fields, one row per distinct value */
+    MATCH("ot.class == write", "1");
+    MATCH("ot.class == read", "1,6");
+    MATCH("ot.class == [write, control]", "1");
+    MATCH("ot.class != write", "2,3,4,5,6");
+    MATCH("ot.class == wr*", "1");
+    MATCH("ot.class == EXISTS!", "1,6");
+    MATCH("!(ot.class == EXISTS!)", "2,3,4,5");
+    MATCH("ot.class == read && !(ot.class == write)", "6");
+    MATCH("ot.class == \"x' OR 1=1 --\"", "");
 }
 
 static void test_points_files(void **state)
@@ -507,8 +522,10 @@ static void test_order_by(void **state)
     assert_string_equal(ids, "4,1,3,6,2,5");    /* NULL first, then by name */
     sqlite3_finalize(s);
     sqlite3_free(sql);
-    /* every field but the either-side ones sorts */
-    for (int id = 0; id < OTW_F__COUNT; id++) {
+    /* every session field but the either-side ones sorts (parser fields,
+     * many values per session, do not) */
+    assert_int_equal(otw_sqlq_order_by("ot.class", false, buf, sizeof(buf), &err), OTW_EINVAL);
+    for (int id = 0; id < OTW_F_APP; id++) {
         const struct otw_field *f = otw_fields_get(id);
         int rc = otw_sqlq_order_by(f->name, false, buf, sizeof(buf), &err);
 
