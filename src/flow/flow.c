@@ -68,8 +68,9 @@ struct frag {
     uint8_t src[16], dst[16];
     uint32_t id;
     int64_t ts_us;
-    bool have_ports;
+    bool have_ports;            /* the first fragment came: ports (ICMP: type/code) known */
     uint16_t sport, dport;
+    int16_t icmp_type, icmp_code;
     /* later fragments seen before the first */
     uint64_t pend_packets, pend_bytes, pend_payload;
     int64_t pend_first_us, pend_last_us;
@@ -608,7 +609,12 @@ static void flow_add(struct otw_flowtab *ft, int64_t ts, uint64_t wire_len,
         if (f == NULL)
             return;
     }
-    if (p->proto == 1 || p->proto == 58)
+    if ((p->proto == 1 || p->proto == 58) && memcmp(p->src_ip, p->dst_ip, 16) == 0) {
+        /* Both ends on one host (loopback): only the type tells a reply. */
+        int is_reply = 0;
+        (void)icmp_counterpart(p->ipver, p->icmp_type, &is_reply);
+        from_src = !is_reply;
+    } else if (p->proto == 1 || p->proto == 58)
         from_src = memcmp(p->src_ip, f->s.src_ip, 16) == 0;
     else
         from_src = memcmp(p->src_ip, f->s.src_ip, 16) == 0 && sp == f->s.src_port;
@@ -675,9 +681,11 @@ static void frag_packet(struct otw_flowtab *ft, int64_t ts, uint32_t wire_len,
     fr->ts_us = ts;
     if (!(p->flags & OTW_PF_FRAG_LATER)) {
         /* The first fragment: it has the ports. */
-        fr->have_ports = (p->flags & OTW_PF_PORTS) != 0;
+        fr->have_ports = (p->flags & OTW_PF_PORTS) != 0 || p->icmp_type >= 0;
         fr->sport = p->sport;
         fr->dport = p->dport;
+        fr->icmp_type = p->icmp_type;
+        fr->icmp_code = p->icmp_code;
         flow_add(ft, ts, wire_len, p, p->sport, p->dport, 1, p->payload_len);
         if (fr->pend_packets) {
             struct otw_pkt q = *p;
@@ -689,7 +697,11 @@ static void frag_packet(struct otw_flowtab *ft, int64_t ts, uint32_t wire_len,
         return;
     }
     if (fr->have_ports) {
-        flow_add(ft, ts, wire_len, p, fr->sport, fr->dport, 1, p->payload_len);
+        /* ICMP keys its session by type/code, which only the first had. */
+        struct otw_pkt q = *p;
+        q.icmp_type = fr->icmp_type;
+        q.icmp_code = fr->icmp_code;
+        flow_add(ft, ts, wire_len, &q, fr->sport, fr->dport, 1, p->payload_len);
         return;
     }
     if (fr->pend_packets == 0) {
