@@ -205,6 +205,8 @@ static void attach(struct otw_appflow *af, size_t idx)
         otw_app_event(af->app, "proto.no_memory");
         return;
     }
+    if (ps->init != NULL)
+        ps->init(af->state, &af->fi);
     otw_app_protocol(af->app, ps->name);
     af->phase = PH_PARSE;
 }

@@ -85,6 +85,12 @@ struct otw_parser {
 
     size_t state_size;          /* bytes of per-session state, zeroed by the engine */
 
+    /* Called once when the parser is attached, before any parse(): the
+     * state may keep what it needs of the session (ports, transport: e.g.
+     * a UDP datagram cut short is an error, a TCP segment is not). May be
+     * NULL. */
+    void (*init)(void *state, const struct otw_flowinfo *fi);
+
     /* In-order payload of direction `dir`. Returns how many bytes were
      * consumed; the engine keeps the rest (up to OTW_PROTO_BUF_MAX) and
      * offers it again in front of the next bytes. Return -1 when the stream

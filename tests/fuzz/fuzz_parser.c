@@ -84,6 +84,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     state = calloc(1, ps->state_size ? ps->state_size : 1);
     if (app == NULL || state == NULL)
         abort();
+    if (ps->init != NULL)
+        ps->init(state, &fi);
     while (size >= 2 && !dead) {
         int dir = data[0] & 1, gap = (data[0] & 2) != 0;
         size_t len = data[1];
