@@ -18,8 +18,9 @@
  *      reassembled by flow/reasm.c; UDP one datagram per call), with any
  *      bytes it did not consume last time in front. It reports what it sees
  *      through the otw_app_* calls below.
- *   3. finish() when the session record is written (also for each segment
- *      of a long session), then free().
+ *   3. finish() when the session's last record is written (segments of a
+ *      long session written before it carry the values found so far), then
+ *      free().
  *
  * Parsers read bytes only through core/cursor.h, never cast bytes to a
  * struct, check every length against what remains and against the
@@ -105,8 +106,8 @@ struct otw_parser {
      * detaches the parser on a gap. */
     void (*gap)(void *state, struct otw_app *app, int dir, size_t lost);
 
-    /* The session record is being written: set summary fields (e.g. an
-     * estimated authentication outcome). May be NULL. */
+    /* The session's last record is being written: set summary fields (e.g.
+     * an estimated authentication outcome). May be NULL. */
     void (*finish)(void *state, struct otw_app *app);
 
     /* Frees what the state points to (not the state itself). May be NULL. */
