@@ -130,7 +130,7 @@ fi
 
 # measure FILE PACKETS: one row per tool.
 measure() {
-    local f=$1 n=$2 name best_t= best_o= peak_t=0 peak_o=0 rc_t=0 rc_o=0 nice_n
+    local f=$1 n=$2 name best_t= best_o= best_n= peak_t=0 peak_o=0 peak_n=0 rc_t=0 rc_o=0 rc_n=0 nice_n
     name=$(basename "$f")
     nice_n=$(commas <<<"$n")
     cat "$f" >/dev/null     # same page-cache state for both tools
@@ -152,6 +152,15 @@ measure() {
                 rc_o=$?
             fi
         fi
+        if [ "$have_otw" -eq 1 ] && [ "$rc_n" -eq 0 ]; then
+            fresh_db
+            if run_once otwatch-np "$OTWATCH" import --no-parsers --db "$db" "$f"; then
+                { [ -n "$best_n" ] && [ "$best_n" -le "$NS" ]; } || best_n=$NS
+                [ "$KB" -le "$peak_n" ] || peak_n=$KB
+            else
+                rc_n=$?
+            fi
+        fi
     done
 
     if [ "$rc_t" -ne 0 ]; then
@@ -169,6 +178,10 @@ measure() {
     else
         rate[otwatch,$name]=$(awk -v n="$n" -v ns="$best_o" 'BEGIN { printf "%.0f", n / ns * 1e9 }')
         rows+=("| $name | $nice_n | otwatch import | $(secs "$best_o") | $(pps "$n" "$(secs "$best_o")") | $(mib "$peak_o") |")
+        if [ "$rc_n" -eq 0 ] && [ -n "$best_n" ]; then
+            rows+=("| $name | $nice_n | otwatch import --no-parsers | $(secs "$best_n") | $(pps "$n" "$(secs "$best_n")") | $(mib "$peak_n") |")
+            notes+=("parsers on $name: $(awk -v a="$best_o" -v b="$best_n" 'BEGIN { printf "%+.0f%% import time (with %.3f s, without %.3f s; target at most +30%%)", (a - b) * 100 / b, a / 1e9, b / 1e9 }')")
+        fi
         local summary
         summary=$(cat "$OUT/otwatch.out" "$OUT/otwatch.err" | grep -v '^$' | tail -1 || true)
         [ -z "$summary" ] || notes+=("otwatch on $name said: $summary")
