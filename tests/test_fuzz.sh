@@ -54,10 +54,10 @@ done
 unset OTW_FUZZ_PARSER
 
 run reader "$bin/fuzz_reader" "$src/tests/bad" "$src/tests/pcaps/dns" "$src/tests/pcaps/icmp"
-for name in $(OTW_FUZZ_LIST=1 "$bin/fuzz_parser"); do
-    export OTW_FUZZ_PARSER=$name
-    run "parser-$name" "$bin/fuzz_parser" "$work/seeds"
-done
+while read -r idx name; do
+    export OTW_FUZZ_PARSER=$idx
+    run "parser-$idx-$name" "$bin/fuzz_parser" "$work/seeds"
+done < <(OTW_FUZZ_LIST=1 "$bin/fuzz_parser")
 unset OTW_FUZZ_PARSER
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -34,6 +34,7 @@ const char *otw_end_name(int end)
     case OTW_END_CLOSED: return "closed";
     case OTW_END_SPLIT: return "split";
     case OTW_END_EVICTED: return "evicted";
+    case OTW_END_OPEN: return "open";
     }
     return "unknown";
 }

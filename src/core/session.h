@@ -44,6 +44,9 @@ struct otw_dir_stats {
 struct otw_app; /* proto/app.h: what the application parsers found */
 
 struct otw_session {
+    uint64_t uid;               /* this record's id, unique per sensor: a periodic
+                                 * update of a record in progress carries the same
+                                 * uid as the final record, which replaces it */
     int64_t first_us, last_us;  /* microseconds since the epoch, UTC */
     uint8_t ipver;              /* 4 or 6 */
     uint8_t proto;              /* IP protocol number */
@@ -57,6 +60,7 @@ struct otw_session {
     uint16_t segment;           /* 0 for the first record of a session */
     uint8_t continued;          /* 1: a later record continues this session */
     uint8_t end_reason;         /* enum otw_end */
+    uint8_t replaces;           /* 1: an update with this uid was written before */
     struct otw_dir_stats src, dst;  /* src = initiator */
     /* Owned by the record: whoever consumes it (the writer) frees it with
      * otw_app_free(). NULL when nothing was parsed. */
@@ -69,6 +73,7 @@ enum otw_end {
     OTW_END_CLOSED,     /* FIN/RST, then quiet */
     OTW_END_SPLIT,      /* maximum session length reached */
     OTW_END_EVICTED,    /* flow table full; oldest flow written early */
+    OTW_END_OPEN,       /* still going: a periodic update (live capture) */
 };
 const char *otw_end_name(int end);
 

@@ -24,8 +24,11 @@
  */
 #include "flow/flow.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -57,6 +60,7 @@ struct flow {
     uint8_t tcp;
     uint8_t has_isn;            /* bit d: isn[d] holds direction d's SYN sequence number */
     uint32_t isn[2];
+    int64_t written_us;         /* last_us when last written as an update */
     struct otw_appflow *af;     /* application parsing, created at the first payload */
     struct otw_reasm *rs;       /* TCP reassembly for it */
     struct otw_session s;
@@ -89,6 +93,8 @@ struct otw_flowtab {
     struct flow *head[LRU__N], *tail[LRU__N];
     int64_t timeout[LRU__N];
     int64_t next_expire_us;
+    int64_t next_update_us;
+    uint64_t uid_next;          /* record ids: a random base, then counting */
     struct otw_flow_stats st;
     struct frag *frags;
 };
@@ -102,6 +108,7 @@ void otw_flow_config_default(struct otw_flow_config *cfg)
     cfg->max_len_us = 3600LL * 1000000;
     cfg->max_flows = 1000000;
     cfg->parse_apps = false;
+    cfg->update_us = 0;
 }
 
 /* Registered service ports above 1023 that OT and IT servers listen on. */
@@ -152,6 +159,20 @@ struct otw_flowtab *otw_flow_new(const struct otw_flow_config *cfg, otw_flow_emi
     ft->timeout[LRU_OTHER] = ft->cfg.other_idle_us;
     ft->timeout[LRU_CLOSING] = ft->cfg.closed_linger_us;
     ft->next_expire_us = INT64_MIN;
+    ft->next_update_us = INT64_MIN;
+    {
+        /* Record ids unique across runs into one store: 40 random bits
+         * above a 24-bit counter that carries into them. */
+        uint64_t r = 0;
+        int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || read(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+            r = (uint64_t)time(NULL) * 2654435761u ^ (uint64_t)getpid();
+        if (fd >= 0)
+            close(fd);
+        ft->uid_next = (r & 0x7fffffffffULL) << 24;
+        if (ft->uid_next == 0)
+            ft->uid_next = 1ULL << 24;
+    }
     return ft;
 }
 
@@ -307,6 +328,7 @@ static void emit_flow(struct otw_flowtab *ft, struct flow *f, int end, int conti
         out.state = out.dst.packets > 0 ? OTW_ST_ESTABLISHED : OTW_ST_ATTEMPT;
     out.end_reason = (uint8_t)end;
     out.continued = (uint8_t)continued;
+    out.replaces = f->written_us != 0;
     out.app = NULL;
     if (f->af != NULL) {
         if (!continued && f->rs != NULL)
@@ -338,12 +360,41 @@ static void flow_finish(struct otw_flowtab *ft, struct flow *f, int end)
     flow_drop(ft, f);
 }
 
+/* Writes every session that changed since it was last written, as a record
+ * in progress (end_reason open); the final record replaces it. */
+static void write_updates(struct otw_flowtab *ft)
+{
+    for (int l = 0; l < LRU__N; l++) {
+        for (struct flow *f = ft->head[l]; f != NULL; f = f->next) {
+            struct otw_session out;
+
+            if (f->s.last_us == f->written_us)
+                continue;
+            out = f->s;
+            out.state = out.proto == 6 ? tcp_state(f, OTW_END_OPEN)
+                        : out.dst.packets > 0 ? OTW_ST_ESTABLISHED : OTW_ST_ATTEMPT;
+            out.end_reason = OTW_END_OPEN;
+            out.continued = 0;
+            out.replaces = f->written_us != 0;
+            out.app = f->af != NULL ? otw_engine_snapshot(f->af) : NULL;
+            f->written_us = f->s.last_us;
+            ft->st.updates++;
+            ft->emit(ft->emit_ctx, &out);
+        }
+    }
+}
+
 void otw_flow_expire(struct otw_flowtab *ft, int64_t now_us)
 {
     for (int l = 0; l < LRU__N; l++) {
         struct flow *f;
         while ((f = ft->head[l]) != NULL && f->s.last_us + ft->timeout[l] <= now_us)
             flow_finish(ft, f, l == LRU_CLOSING ? OTW_END_CLOSED : OTW_END_IDLE);
+    }
+    if (ft->cfg.update_us > 0 && now_us >= ft->next_update_us) {
+        if (ft->next_update_us != INT64_MIN)
+            write_updates(ft);
+        ft->next_update_us = now_us + ft->cfg.update_us;
     }
 }
 
@@ -410,6 +461,7 @@ static struct flow *flow_create(struct otw_flowtab *ft, const uint8_t key[KEY_LE
 
     f->s.ipver = p->ipver;
     f->s.proto = p->proto;
+    f->s.uid = ft->uid_next++;
     f->s.first_us = ts;
     f->s.last_us = ts;
     f->s.icmp_type = -1;
@@ -449,6 +501,8 @@ static struct flow *flow_create(struct otw_flowtab *ft, const uint8_t key[KEY_LE
 static void flow_split(struct otw_flowtab *ft, struct flow *f, int64_t ts)
 {
     emit_flow(ft, f, OTW_END_SPLIT, 1);
+    f->s.uid = ft->uid_next++;
+    f->written_us = 0;
     f->s.segment++;
     f->s.first_us = ts;
     memset(&f->s.src, 0, sizeof(f->s.src));

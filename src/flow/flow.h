@@ -20,10 +20,13 @@ struct otw_flow_config {
     int64_t max_len_us;         /* longer sessions are written in segments */
     uint32_t max_flows;         /* cap on sessions held at once */
     bool parse_apps;            /* run the application parsers (proto/engine.c) */
+    int64_t update_us;          /* > 0: sessions still going are written every
+                                 * update_us as records with end_reason open
+                                 * (live capture); 0: only when they end */
 };
 
 /* Defaults: TCP 600 s, UDP 120 s, other 60 s, linger 5 s, segments of 1 h,
- * 1,000,000 sessions (about 300 MB at the cap). */
+ * 1,000,000 sessions (about 300 MB at the cap), no parsers, no updates. */
 void otw_flow_config_default(struct otw_flow_config *cfg);
 
 /* The callback takes ownership of s->app (may be NULL). */
@@ -36,6 +39,7 @@ struct otw_flow_stats {
     uint64_t created;
     uint64_t records;       /* records emitted (sessions + extra segments) */
     uint64_t evicted;       /* written early because max_flows was reached */
+    uint64_t updates;       /* records in progress written (update_us) */
     uint64_t frag_orphans;  /* later fragments whose first fragment never came */
 };
 

@@ -357,6 +357,11 @@ struct otw_app *otw_engine_take(struct otw_appflow *af, bool final)
     return a;
 }
 
+struct otw_app *otw_engine_snapshot(const struct otw_appflow *af)
+{
+    return af->app != NULL ? otw_app_dup(af->app) : NULL;
+}
+
 void otw_engine_flow_free(struct otw_appflow *af)
 {
     if (af == NULL)

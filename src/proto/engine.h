@@ -23,6 +23,9 @@ void otw_engine_gap(struct otw_appflow *af, int dir, size_t lost);
  * long session; the caller gets a copy and the values start afresh. May
  * return NULL (nothing found, or no memory). */
 struct otw_app *otw_engine_take(struct otw_appflow *af, bool final);
+/* A copy of what was found so far, for a record in progress; nothing is
+ * reset. NULL when there is nothing or no memory. */
+struct otw_app *otw_engine_snapshot(const struct otw_appflow *af);
 void otw_engine_flow_free(struct otw_appflow *af);
 
 /* The protocol names that can appear in network.protocol, for `otwatch

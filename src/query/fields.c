@@ -39,7 +39,7 @@ static const struct otw_tok state_names[] = {
 
 static const struct otw_tok end_names[] = {
     {OTW_END_EOF, "eof"}, {OTW_END_IDLE, "idle"}, {OTW_END_CLOSED, "closed"},
-    {OTW_END_SPLIT, "split"}, {OTW_END_EVICTED, "evicted"}, {0, NULL},
+    {OTW_END_SPLIT, "split"}, {OTW_END_EVICTED, "evicted"}, {OTW_END_OPEN, "open"}, {0, NULL},
 };
 
 static const struct otw_tok tcpflag_names[] = {
@@ -127,7 +127,7 @@ static const struct otw_field base_fields[OTW_F_APP] = {
     {OTW_F_CONTINUED, "continued", "otwatch.continued", OTW_FT_BOOL, OTW_FF_NOECS, NONE, NULL,
      "true when a later record carries the session on"},
     {OTW_F_END_REASON, "end", "otwatch.end_reason", OTW_FT_ENUM, OTW_FF_NOECS, NONE, end_names,
-     "why the record ended: eof, idle, closed, split or evicted"},
+     "why the record ended: eof, idle, closed, split, evicted, or open (still going)"},
     {OTW_F_PROTOCOL_GUESS, "protocol_guess", "otwatch.protocol_guess", OTW_FT_STRING,
      OTW_FF_NOECS, NONE, NULL,
      "protocol guessed from the server port alone, when no parser recognised the payload"},

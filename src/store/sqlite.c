@@ -30,6 +30,8 @@ struct otw_store {
     sqlite3_stmt *ins_event;
     sqlite3_stmt *sel_fields;
     sqlite3_stmt *sel_events;
+    sqlite3_stmt *del_fields;
+    sqlite3_stmt *del_events;
     sqlite3_stmt *ins_l2;
     bool in_txn;
 };
@@ -109,6 +111,10 @@ static const char *const migrations[] = {
     "  count INTEGER NOT NULL);"
     "CREATE INDEX session_events_name ON session_events(name);"
     "CREATE INDEX session_events_s ON session_events(session_id);",
+    /* 3: records written while still going (live capture) are replaced by
+     * later versions of the same record: the sensor's record id */
+    "ALTER TABLE sessions ADD COLUMN uid INTEGER;"
+    "CREATE UNIQUE INDEX sessions_uid ON sessions(uid);",
 };
 
 #define SCHEMA_VERSION ((int)OTW_ARRAY_LEN(migrations))
@@ -253,6 +259,8 @@ void otw_store_close(struct otw_store *st)
     sqlite3_finalize(st->ins_event);
     sqlite3_finalize(st->sel_fields);
     sqlite3_finalize(st->sel_events);
+    sqlite3_finalize(st->del_fields);
+    sqlite3_finalize(st->del_events);
     sqlite3_finalize(st->ins_l2);
     sqlite3_close(st->db);
     free(st);
@@ -485,6 +493,26 @@ void otw_store_file_abort(struct otw_store *st)
 
 /* --- sessions -------------------------------------------------------------- */
 
+/* An update of a record in progress: its earlier fields and events go. */
+static int forget_app(struct otw_store *st, int64_t sid, struct otw_err *err)
+{
+    static const char *const sql[2] = {
+        "DELETE FROM session_fields WHERE session_id = ?1",
+        "DELETE FROM session_events WHERE session_id = ?1",
+    };
+
+    for (int k = 0; k < 2; k++) {
+        sqlite3_stmt **ps = k == 0 ? &st->del_fields : &st->del_events;
+        if (*ps == NULL && prepare(st, ps, sql[k], err) != 0)
+            return OTW_ESTORE;
+        sqlite3_reset(*ps);
+        sqlite3_bind_int64(*ps, 1, sid);
+        if (sqlite3_step(*ps) != SQLITE_DONE)
+            return db_fail(st, err, "replacing session fields");
+    }
+    return 0;
+}
+
 static int put_app(struct otw_store *st, int64_t sid, const struct otw_app *a, struct otw_err *err)
 {
     if (a->nvalues > 0 && st->ins_field == NULL &&
@@ -537,14 +565,27 @@ int otw_store_sessions_put(struct otw_store *st, int64_t file_id, int64_t point_
                 " dst_port, src_mac, dst_mac, vlan1, vlan2, src_packets, src_bytes, src_payload,"
                 " src_flags, dst_packets, dst_bytes, dst_payload, dst_flags, state, icmp_type,"
                 " icmp_code, community_id, segment, continued, end_reason, point_id, file_id,"
-                " protocols, protocol_guess)"
+                " protocols, protocol_guess, uid)"
                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,"
-                "?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31)",
+                "?20,?21,?22,?23,?24,?25,?26,?27,?28,?29,?30,?31,?32)"
+                " ON CONFLICT(uid) DO UPDATE SET start_us = excluded.start_us,"
+                " end_us = excluded.end_us, src_mac = excluded.src_mac,"
+                " dst_mac = excluded.dst_mac, vlan1 = excluded.vlan1, vlan2 = excluded.vlan2,"
+                " src_packets = excluded.src_packets, src_bytes = excluded.src_bytes,"
+                " src_payload = excluded.src_payload, src_flags = excluded.src_flags,"
+                " dst_packets = excluded.dst_packets, dst_bytes = excluded.dst_bytes,"
+                " dst_payload = excluded.dst_payload, dst_flags = excluded.dst_flags,"
+                " state = excluded.state, icmp_type = excluded.icmp_type,"
+                " icmp_code = excluded.icmp_code, continued = excluded.continued,"
+                " end_reason = excluded.end_reason, protocols = excluded.protocols,"
+                " protocol_guess = excluded.protocol_guess"
+                " RETURNING id",
                 err) != 0)
         return OTW_ESTORE;
     for (size_t i = 0; i < n; i++) {
         const struct otw_session *r = &recs[i];
         sqlite3_stmt *s = st->ins_session;
+        int64_t sid;
 
         sqlite3_reset(s);
         sqlite3_clear_bindings(s);
@@ -601,9 +642,14 @@ int otw_store_sessions_put(struct otw_store *st, int64_t file_id, int64_t point_
             if (r->app != NULL && r->app->guess != NULL)
                 sqlite3_bind_text(s, 31, r->app->guess, -1, SQLITE_STATIC);
         }
-        if (sqlite3_step(s) != SQLITE_DONE)
+        sqlite3_bind_int64(s, 32, (int64_t)r->uid);
+        if (sqlite3_step(s) != SQLITE_ROW)
             return db_fail(st, err, "storing a session");
-        if (r->app != NULL && put_app(st, sqlite3_last_insert_rowid(st->db), r->app, err) != 0)
+        sid = sqlite3_column_int64(s, 0);
+        sqlite3_reset(s);
+        if (r->replaces && forget_app(st, sid, err) != 0)
+            return OTW_ESTORE;
+        if (r->app != NULL && put_app(st, sid, r->app, err) != 0)
             return OTW_ESTORE;
     }
     return 0;
@@ -949,7 +995,7 @@ int otw_store_sessions_query(struct otw_store *st, const struct otw_session_quer
         {
             const unsigned char *t = sqlite3_column_text(s, 28);
             x->end_reason = OTW_END_EOF;
-            for (int e = OTW_END_EOF; e <= OTW_END_EVICTED; e++)
+            for (int e = OTW_END_EOF; e <= OTW_END_OPEN; e++)
                 if (t && strcmp((const char *)t, otw_end_name(e)) == 0)
                     x->end_reason = (uint8_t)e;
         }

@@ -29,11 +29,18 @@ static const struct otw_parser *pick(const uint8_t **data, size_t *size)
     size_t n = 0;
 
     if (!init) {
+        /* a name, or the index OTW_FUZZ_LIST printed (a protocol may have
+         * one parser per transport under one name) */
         const char *want = getenv("OTW_FUZZ_PARSER");
+        char *end = NULL;
+        long idx = want ? strtol(want, &end, 10) : -1;
         init = 1;
         for (size_t i = 0; want && otw_parsers[i]; i++)
-            if (strcmp(otw_parsers[i]->name, want) == 0)
+            if ((end != want && *end == '\0' && (long)i == idx) ||
+                strcmp(otw_parsers[i]->name, want) == 0) {
                 fixed = otw_parsers[i];
+                break;
+            }
         if (want && !fixed)
             abort();    /* a typo in the test script must not fuzz nothing */
     }
@@ -50,14 +57,14 @@ static const struct otw_parser *pick(const uint8_t **data, size_t *size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
-/* OTW_FUZZ_LIST=1 prints the parser names (for the test script) and exits. */
+/* OTW_FUZZ_LIST=1 prints "index name" per parser (for the test script) and exits. */
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
     if (getenv("OTW_FUZZ_LIST") != NULL) {
         for (size_t i = 0; otw_parsers[i]; i++)
-            printf("%s\n", otw_parsers[i]->name);
+            printf("%zu %s\n", i, otw_parsers[i]->name);
         exit(0);
     }
     return 0;
