@@ -25,14 +25,11 @@
 #include "capture/reader.h"
 #include "cli/cli.h"
 #include "core/timeutil.h"
-#include "decode/decode.h"
-#include "flow/flow.h"
-#include "flow/l2seen.h"
+#include "flow/pipeline.h"
 #include "store/store.h"
 #include "store/writer.h"
 
 #define MAX_FILES 100000
-#define WARN_PER_KIND 3
 #define HASH_WINDOW (8 << 20)
 
 struct opts {
@@ -55,11 +52,8 @@ struct file_run {
     const char *path;
     int index, nfiles;
     struct otw_writer *writer;
-    struct otw_flowtab *ft;
-    struct otw_l2seen *l2;
-    uint64_t packets, filtered, malformed, undecoded, unsupported_lt;
-    int malformed_warned;
-    int last_bad_lt;
+    struct otw_pipeline *pl;
+    uint64_t packets;
     int64_t first_us, last_us;
     int64_t file_size;
     const struct opts *o;
@@ -137,63 +131,25 @@ static void reader_warn(void *ctx, const char *path, uint64_t offset, const char
             (unsigned long long)offset, msg);
 }
 
-/* --- the packet path ------------------------------------------------------------ */
+/* --- notes from the packet path --------------------------------------------------- */
 
-static void emit_session(void *ctx, const struct otw_session *s)
+static void pipeline_note(void *ctx, const struct otw_rec *rec, int note, const char *detail)
 {
     struct file_run *fr = ctx;
 
-    otw_writer_session(fr->writer, s);
-}
-
-static void emit_l2(void *ctx, const struct otw_l2_row *rows, size_t n)
-{
-    struct file_run *fr = ctx;
-
-    otw_writer_l2(fr->writer, rows, n);
-}
-
-static void packet(struct file_run *fr, const struct otw_rec *rec, struct otw_pkt *p)
-{
-    int d = otw_decode(rec->linktype, rec->data, rec->caplen, rec->len, p);
-
-    if (OTW_UNLIKELY(d == OTW_DEC_UNSUPPORTED)) {
-        fr->unsupported_lt++;
-        if (fr->last_bad_lt != rec->linktype) {
-            fr->last_bad_lt = rec->linktype;
-            progress_clear(fr);
-            fprintf(stderr,
-                    "otwatch import: %s: packet %llu at offset %llu: link type %d is not "
-                    "decoded; its packets are counted but make no sessions\n",
-                    fr->path, (unsigned long long)rec->index, (unsigned long long)rec->offset,
-                    rec->linktype);
-        }
+    if (note == OTW_NOTE_MALFORMED && fr->o->quiet)
         return;
-    }
-    if (OTW_UNLIKELY(p->malformed != NULL)) {
-        fr->malformed++;
-        if (fr->malformed_warned < WARN_PER_KIND && !fr->o->quiet) {
-            fr->malformed_warned++;
-            progress_clear(fr);
-            fprintf(stderr,
-                    "otwatch import: %s: packet %llu at offset %llu: malformed (%s); "
-                    "counted as far as it could be read\n",
-                    fr->path, (unsigned long long)rec->index, (unsigned long long)rec->offset,
-                    p->malformed);
-        }
-    }
-    if (d != OTW_DEC_IP) {
-        if (d == OTW_DEC_NONE)
-            fr->undecoded++;
-        otw_l2seen_add(fr->l2, rec->ts_us, p);
-        return;
-    }
-    if (fr->o->filter != NULL && !otw_filter_match(fr->o->filter, rec, p)) {
-        fr->filtered++;
-        otw_l2seen_add(fr->l2, rec->ts_us, p);
-        return;
-    }
-    otw_flow_packet(fr->ft, rec->ts_us, rec->len, p);
+    progress_clear(fr);
+    if (note == OTW_NOTE_LINKTYPE)
+        fprintf(stderr,
+                "otwatch import: %s: packet %llu at offset %llu: link type %s is not "
+                "decoded; its packets are counted but make no sessions\n",
+                fr->path, (unsigned long long)rec->index, (unsigned long long)rec->offset, detail);
+    else
+        fprintf(stderr,
+                "otwatch import: %s: packet %llu at offset %llu: malformed (%s); "
+                "counted as far as it could be read\n",
+                fr->path, (unsigned long long)rec->index, (unsigned long long)rec->offset, detail);
 }
 
 /* --- files ------------------------------------------------------------------------ */
@@ -269,7 +225,7 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
     struct otw_reader *r = NULL;
     struct file_run fr;
     struct otw_rec rec;
-    struct otw_pkt pkt;
+    struct otw_pipeline_stats ps;
     int rc, status = OTW_FILE_COMPLETE, found;
     int64_t t0 = otw_now_us();
     char a[32], b[32];
@@ -315,7 +271,6 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
     fr.o = o;
     fr.tot = tot;
     fr.file_size = info.size;
-    fr.last_bad_lt = -1;
     r = otw_reader_open(path, reader_warn, &fr, &err);
     if (r == NULL) {
         fprintf(stderr, "otwatch import: %s\n", err.msg);
@@ -350,9 +305,9 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
         }
         fr.writer = otw_writer_start(st, info.id, point_id, &err);
     }
-    fr.ft = otw_flow_new(&o->flow, emit_session, &fr);
-    fr.l2 = otw_l2seen_new(4096, emit_l2, &fr);
-    if (fr.writer == NULL || fr.ft == NULL || fr.l2 == NULL) {
+    if (fr.writer != NULL)
+        fr.pl = otw_pipeline_new(&o->flow, o->filter, fr.writer, pipeline_note, &fr);
+    if (fr.writer == NULL || fr.pl == NULL) {
         fprintf(stderr, "otwatch import: %s: out of memory\n", path);
         exit(1);
     }
@@ -368,7 +323,7 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
             fr.first_us = rec.ts_us;
         if (rec.ts_us > fr.last_us)
             fr.last_us = rec.ts_us;
-        packet(&fr, &rec, &pkt);
+        otw_pipeline_packet(fr.pl, &rec);
         if (OTW_UNLIKELY((fr.packets & 0xffff) == 0)) {
             if (otw_stop)
                 break;
@@ -394,8 +349,8 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
         snprintf(info.error, sizeof(info.error), "interrupted after %llu packets",
                  (unsigned long long)fr.packets);
     }
-    otw_flow_flush(fr.ft);
-    otw_l2seen_drain(fr.l2);
+    otw_pipeline_flush(fr.pl);
+    otw_pipeline_get_stats(fr.pl, &ps);
     info.sessions = otw_writer_sessions(fr.writer);
     rc = otw_writer_finish(fr.writer, &err);
     fr.writer = NULL;
@@ -414,22 +369,20 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
     }
     if (!o->quiet && status >= 0) {
         double secs = (double)(otw_now_us() - t0) / 1e6;
-        struct otw_flow_stats fs;
-        otw_flow_get_stats(fr.ft, &fs);
         printf("%s: %s, %llu packets, %llu sessions%s%s in %.2f s (%s pkt/s)", path,
                otw_reader_format(r), (unsigned long long)fr.packets,
                (unsigned long long)info.sessions, status == OTW_FILE_DAMAGED ? ", DAMAGED" : "",
                status == OTW_FILE_INTERRUPTED ? ", INTERRUPTED" : "", secs,
                otw_fmt_si(secs > 0 ? (double)fr.packets / secs : 0, a, sizeof(a)));
-        if (fr.filtered)
-            printf(", %llu filtered out", (unsigned long long)fr.filtered);
-        if (fr.malformed)
-            printf(", %llu malformed", (unsigned long long)fr.malformed);
-        if (fr.unsupported_lt)
-            printf(", %llu of an unsupported link type", (unsigned long long)fr.unsupported_lt);
-        if (fs.evicted)
+        if (ps.filtered)
+            printf(", %llu filtered out", (unsigned long long)ps.filtered);
+        if (ps.malformed)
+            printf(", %llu malformed", (unsigned long long)ps.malformed);
+        if (ps.unsupported)
+            printf(", %llu of an unsupported link type", (unsigned long long)ps.unsupported);
+        if (ps.flow.evicted)
             printf(", %llu sessions written early (--max-sessions reached)",
-                   (unsigned long long)fs.evicted);
+                   (unsigned long long)ps.flow.evicted);
         if (otw_reader_warnings(r))
             printf(", %llu warnings", (unsigned long long)otw_reader_warnings(r));
         printf("\n");
@@ -443,8 +396,7 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
         tot->files_ok++;
     else if (status >= 0)
         tot->files_failed++;
-    otw_flow_free(fr.ft);
-    otw_l2seen_free(fr.l2);
+    otw_pipeline_free(fr.pl);
     otw_reader_free(r);
     return status == OTW_FILE_COMPLETE ? 0 : 1;
 }

@@ -19,22 +19,10 @@
 
 #include "proto/app.h"
 #include "query/query.h"
+#include "store/sqlite_int.h"
 #include "store/sqlite_query.h"
 #include "store/store.h"
 
-struct otw_store {
-    sqlite3 *db;
-    bool read_only;
-    sqlite3_stmt *ins_session;
-    sqlite3_stmt *ins_field;
-    sqlite3_stmt *ins_event;
-    sqlite3_stmt *sel_fields;
-    sqlite3_stmt *sel_events;
-    sqlite3_stmt *del_fields;
-    sqlite3_stmt *del_events;
-    sqlite3_stmt *ins_l2;
-    bool in_txn;
-};
 
 /* Each entry upgrades the schema by one version. */
 static const char *const migrations[] = {
@@ -115,6 +103,28 @@ static const char *const migrations[] = {
      * later versions of the same record: the sensor's record id */
     "ALTER TABLE sessions ADD COLUMN uid INTEGER;"
     "CREATE UNIQUE INDEX sessions_uid ON sessions(uid);",
+    /* 4: live capture: rolling packet files and capture statistics */
+    "CREATE TABLE pcap_files ("
+    "  id INTEGER PRIMARY KEY,"
+    "  path TEXT NOT NULL,"
+    "  point_id INTEGER REFERENCES points(id),"
+    "  iface TEXT,"
+    "  linktype INTEGER NOT NULL,"
+    "  first_us INTEGER, last_us INTEGER,"
+    "  bytes INTEGER NOT NULL DEFAULT 0,"
+    "  packets INTEGER NOT NULL DEFAULT 0,"
+    "  created_us INTEGER NOT NULL,"
+    "  deleted_us INTEGER);"                 /* set when retention removed the file */
+    "CREATE INDEX pcap_files_time ON pcap_files(last_us, first_us);"
+    "CREATE TABLE capture_stats ("
+    "  ts_us INTEGER NOT NULL,"
+    "  point_id INTEGER REFERENCES points(id),"
+    "  iface TEXT NOT NULL,"
+    "  received INTEGER NOT NULL,"           /* counters since the capture started */
+    "  dropped INTEGER NOT NULL,"            /* by the kernel (buffer full) */
+    "  ifdropped INTEGER NOT NULL,"          /* by the interface */
+    "  started_us INTEGER NOT NULL);"        /* when these counters started */
+    "CREATE INDEX capture_stats_iface ON capture_stats(iface, ts_us);",
 };
 
 #define SCHEMA_VERSION ((int)OTW_ARRAY_LEN(migrations))
@@ -127,13 +137,13 @@ static int64_t now_us(void)
     return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
 }
 
-static int db_fail(struct otw_store *st, struct otw_err *err, const char *what)
+int otw_sqlite_fail(struct otw_store *st, struct otw_err *err, const char *what)
 {
     otw_err_set(err, -1, "database: %s: %s", what, sqlite3_errmsg(st->db));
     return OTW_ESTORE;
 }
 
-static int exec(struct otw_store *st, const char *sql, struct otw_err *err)
+int otw_sqlite_exec(struct otw_store *st, const char *sql, struct otw_err *err)
 {
     char *msg = NULL;
 
@@ -164,7 +174,7 @@ static int migrate(struct otw_store *st, struct otw_err *err)
     char sql[64];
 
     if (user_version(st, &v) != 0)
-        return db_fail(st, err, "reading schema version");
+        return otw_sqlite_fail(st, err, "reading schema version");
     if (v > SCHEMA_VERSION) {
         otw_err_set(err, -1,
                     "database schema version %d is newer than this otwatch knows (%d): "
@@ -179,26 +189,27 @@ static int migrate(struct otw_store *st, struct otw_err *err)
                              "with a command that writes (e.g. import)", v, SCHEMA_VERSION);
         return OTW_ESTORE;
     }
-    if (exec(st, "BEGIN IMMEDIATE", err) != 0)
+    if (otw_sqlite_exec(st, "BEGIN IMMEDIATE", err) != 0)
         return OTW_ESTORE;
     for (; v < SCHEMA_VERSION; v++) {
-        if (exec(st, migrations[v], err) != 0) {
-            exec(st, "ROLLBACK", NULL);
+        if (otw_sqlite_exec(st, migrations[v], err) != 0) {
+            otw_sqlite_exec(st, "ROLLBACK", NULL);
             return OTW_ESTORE;
         }
     }
     snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
-    if (exec(st, sql, err) != 0 || exec(st, "COMMIT", err) != 0) {
-        exec(st, "ROLLBACK", NULL);
+    if (otw_sqlite_exec(st, sql, err) != 0 || otw_sqlite_exec(st, "COMMIT", err) != 0) {
+        otw_sqlite_exec(st, "ROLLBACK", NULL);
         return OTW_ESTORE;
     }
     return 0;
 }
 
-static int prepare(struct otw_store *st, sqlite3_stmt **s, const char *sql, struct otw_err *err)
+int otw_sqlite_prepare(struct otw_store *st, sqlite3_stmt **s, const char *sql,
+                       struct otw_err *err)
 {
     if (sqlite3_prepare_v2(st->db, sql, -1, s, NULL) != SQLITE_OK)
-        return db_fail(st, err, "preparing a statement");
+        return otw_sqlite_fail(st, err, "preparing a statement");
     return 0;
 }
 
@@ -228,12 +239,12 @@ struct otw_store *otw_store_open(const char *uri, bool read_only, struct otw_err
     sqlite3_busy_timeout(st->db, 10000);
     sqlite3_extended_result_codes(st->db, 1);
     if (!read_only) {
-        if (exec(st, "PRAGMA journal_mode=WAL", err) != 0)
+        if (otw_sqlite_exec(st, "PRAGMA journal_mode=WAL", err) != 0)
             goto fail_named;
-        if (exec(st, "PRAGMA synchronous=NORMAL", err) != 0)
+        if (otw_sqlite_exec(st, "PRAGMA synchronous=NORMAL", err) != 0)
             goto fail_named;
     }
-    if (exec(st, "PRAGMA foreign_keys=ON", err) != 0)
+    if (otw_sqlite_exec(st, "PRAGMA foreign_keys=ON", err) != 0)
         goto fail_named;
     if (migrate(st, err) != 0)
         goto fail_named;
@@ -253,7 +264,7 @@ void otw_store_close(struct otw_store *st)
     if (st == NULL)
         return;
     if (st->in_txn)
-        exec(st, "ROLLBACK", NULL);
+        otw_sqlite_exec(st, "ROLLBACK", NULL);
     sqlite3_finalize(st->ins_session);
     sqlite3_finalize(st->ins_field);
     sqlite3_finalize(st->ins_event);
@@ -295,21 +306,21 @@ int otw_store_point_id(struct otw_store *st, const char *name, int64_t *id, stru
     sqlite3_stmt *s = NULL;
     int rc = OTW_ESTORE;
 
-    if (prepare(st, &s, "INSERT INTO points(name) VALUES (?1) ON CONFLICT(name) DO NOTHING",
+    if (otw_sqlite_prepare(st, &s, "INSERT INTO points(name) VALUES (?1) ON CONFLICT(name) DO NOTHING",
                 err) != 0)
         return OTW_ESTORE;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_DONE) {
-        db_fail(st, err, "adding a capture point");
+        otw_sqlite_fail(st, err, "adding a capture point");
         goto out;
     }
     sqlite3_finalize(s);
     s = NULL;
-    if (prepare(st, &s, "SELECT id FROM points WHERE name = ?1", err) != 0)
+    if (otw_sqlite_prepare(st, &s, "SELECT id FROM points WHERE name = ?1", err) != 0)
         goto out;
     sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_ROW) {
-        db_fail(st, err, "reading a capture point");
+        otw_sqlite_fail(st, err, "reading a capture point");
         goto out;
     }
     *id = sqlite3_column_int64(s, 0);
@@ -329,7 +340,7 @@ int otw_store_file_find(struct otw_store *st, const uint8_t hash[16], struct otw
     /* hash may point into *info (the caller looks a file up by its own
      * info.hash), which the memset below clears: work on a copy. */
     memcpy(key, hash, sizeof(key));
-    if (prepare(st, &s,
+    if (otw_sqlite_prepare(st, &s,
                 "SELECT f.id, f.path, IFNULL(p.name,''), f.format, f.size, f.status, f.error,"
                 " f.imported_at_us, f.packets, f.sessions, f.first_us, f.last_us"
                 " FROM files f LEFT JOIN points p ON p.id = f.point_id"
@@ -357,7 +368,7 @@ int otw_store_file_find(struct otw_store *st, const uint8_t hash[16], struct otw
     } else if (rc == SQLITE_DONE) {
         rc = 0;
     } else {
-        rc = db_fail(st, err, "looking up a file");
+        rc = otw_sqlite_fail(st, err, "looking up a file");
     }
     sqlite3_finalize(s);
     return rc;
@@ -384,24 +395,24 @@ int otw_store_file_forget(struct otw_store *st, int64_t file_id, struct otw_err 
         "DELETE FROM files WHERE id = ?1",
     };
 
-    if (exec(st, "BEGIN IMMEDIATE", err) != 0)
+    if (otw_sqlite_exec(st, "BEGIN IMMEDIATE", err) != 0)
         return OTW_ESTORE;
     for (size_t i = 0; i < OTW_ARRAY_LEN(sql); i++) {
-        if (prepare(st, &s, sql[i], err) != 0)
+        if (otw_sqlite_prepare(st, &s, sql[i], err) != 0)
             goto fail;
         if (sqlite3_bind_parameter_count(s) > 0)
             sqlite3_bind_int64(s, 1, file_id);
         if (sqlite3_step(s) != SQLITE_DONE) {
-            db_fail(st, err, "forgetting a file");
+            otw_sqlite_fail(st, err, "forgetting a file");
             goto fail;
         }
         sqlite3_finalize(s);
         s = NULL;
     }
-    return exec(st, "COMMIT", err);
+    return otw_sqlite_exec(st, "COMMIT", err);
 fail:
     sqlite3_finalize(s);
-    exec(st, "ROLLBACK", NULL);
+    otw_sqlite_exec(st, "ROLLBACK", NULL);
     return OTW_ESTORE;
 }
 
@@ -410,12 +421,12 @@ int otw_store_file_begin(struct otw_store *st, struct otw_file_info *info, struc
     sqlite3_stmt *s = NULL;
     int64_t point_id = 0;
 
-    if (exec(st, "BEGIN IMMEDIATE", err) != 0)
+    if (otw_sqlite_exec(st, "BEGIN IMMEDIATE", err) != 0)
         return OTW_ESTORE;
     st->in_txn = true;
     if (info->point[0] && otw_store_point_id(st, info->point, &point_id, err) != 0)
         goto fail;
-    if (prepare(st, &s,
+    if (otw_sqlite_prepare(st, &s,
                 "INSERT INTO files(hash, path, size, format, point_id, status, imported_at_us)"
                 " VALUES (?1, ?2, ?3, ?4, ?5, 'importing', ?6)",
                 err) != 0)
@@ -431,7 +442,7 @@ int otw_store_file_begin(struct otw_store *st, struct otw_file_info *info, struc
     info->imported_at_us = now_us();
     sqlite3_bind_int64(s, 6, info->imported_at_us);
     if (sqlite3_step(s) != SQLITE_DONE) {
-        db_fail(st, err, "adding a file");
+        otw_sqlite_fail(st, err, "adding a file");
         goto fail;
     }
     info->id = sqlite3_last_insert_rowid(st->db);
@@ -439,7 +450,7 @@ int otw_store_file_begin(struct otw_store *st, struct otw_file_info *info, struc
     return 0;
 fail:
     sqlite3_finalize(s);
-    exec(st, "ROLLBACK", NULL);
+    otw_sqlite_exec(st, "ROLLBACK", NULL);
     st->in_txn = false;
     return OTW_ESTORE;
 }
@@ -449,7 +460,7 @@ int otw_store_file_end(struct otw_store *st, const struct otw_file_info *info, s
     sqlite3_stmt *s = NULL;
     int rc;
 
-    if (prepare(st, &s,
+    if (otw_sqlite_prepare(st, &s,
                 "UPDATE files SET status = ?2, error = ?3, packets = ?4, sessions = ?5,"
                 " first_us = ?6, last_us = ?7, format = ?8 WHERE id = ?1",
                 err) != 0)
@@ -466,11 +477,11 @@ int otw_store_file_end(struct otw_store *st, const struct otw_file_info *info, s
     }
     sqlite3_bind_text(s, 8, info->format, -1, SQLITE_STATIC);
     if (sqlite3_step(s) != SQLITE_DONE) {
-        db_fail(st, err, "finishing a file");
+        otw_sqlite_fail(st, err, "finishing a file");
         goto fail;
     }
     sqlite3_finalize(s);
-    rc = exec(st, "COMMIT", err);
+    rc = otw_sqlite_exec(st, "COMMIT", err);
     if (rc != 0)
         goto fail_nofin;
     st->in_txn = false;
@@ -478,15 +489,38 @@ int otw_store_file_end(struct otw_store *st, const struct otw_file_info *info, s
 fail:
     sqlite3_finalize(s);
 fail_nofin:
-    exec(st, "ROLLBACK", NULL);
+    otw_sqlite_exec(st, "ROLLBACK", NULL);
     st->in_txn = false;
     return OTW_ESTORE;
+}
+
+int otw_store_txn_begin(struct otw_store *st, struct otw_err *err)
+{
+    if (st->in_txn)
+        return 0;
+    if (otw_sqlite_exec(st, "BEGIN IMMEDIATE", err) != 0)
+        return OTW_ESTORE;
+    st->in_txn = true;
+    return 0;
+}
+
+int otw_store_txn_commit(struct otw_store *st, struct otw_err *err)
+{
+    if (!st->in_txn)
+        return 0;
+    if (otw_sqlite_exec(st, "COMMIT", err) != 0) {
+        otw_sqlite_exec(st, "ROLLBACK", NULL);
+        st->in_txn = false;
+        return OTW_ESTORE;
+    }
+    st->in_txn = false;
+    return 0;
 }
 
 void otw_store_file_abort(struct otw_store *st)
 {
     if (st != NULL && st->in_txn) {
-        exec(st, "ROLLBACK", NULL);
+        otw_sqlite_exec(st, "ROLLBACK", NULL);
         st->in_txn = false;
     }
 }
@@ -503,12 +537,12 @@ static int forget_app(struct otw_store *st, int64_t sid, struct otw_err *err)
 
     for (int k = 0; k < 2; k++) {
         sqlite3_stmt **ps = k == 0 ? &st->del_fields : &st->del_events;
-        if (*ps == NULL && prepare(st, ps, sql[k], err) != 0)
+        if (*ps == NULL && otw_sqlite_prepare(st, ps, sql[k], err) != 0)
             return OTW_ESTORE;
         sqlite3_reset(*ps);
         sqlite3_bind_int64(*ps, 1, sid);
         if (sqlite3_step(*ps) != SQLITE_DONE)
-            return db_fail(st, err, "replacing session fields");
+            return otw_sqlite_fail(st, err, "replacing session fields");
     }
     return 0;
 }
@@ -516,12 +550,12 @@ static int forget_app(struct otw_store *st, int64_t sid, struct otw_err *err)
 static int put_app(struct otw_store *st, int64_t sid, const struct otw_app *a, struct otw_err *err)
 {
     if (a->nvalues > 0 && st->ins_field == NULL &&
-        prepare(st, &st->ins_field,
+        otw_sqlite_prepare(st, &st->ins_field,
                 "INSERT INTO session_fields(session_id, field, value, count) VALUES (?1,?2,?3,?4)",
                 err) != 0)
         return OTW_ESTORE;
     if (a->nevents > 0 && st->ins_event == NULL &&
-        prepare(st, &st->ins_event,
+        otw_sqlite_prepare(st, &st->ins_event,
                 "INSERT INTO session_events(session_id, name, count) VALUES (?1,?2,?3)",
                 err) != 0)
         return OTW_ESTORE;
@@ -538,7 +572,7 @@ static int put_app(struct otw_store *st, int64_t sid, const struct otw_app *a, s
             sqlite3_bind_text(s, 3, v->s, v->slen, SQLITE_STATIC);
         sqlite3_bind_int64(s, 4, (int64_t)v->count);
         if (sqlite3_step(s) != SQLITE_DONE)
-            return db_fail(st, err, "storing session fields");
+            return otw_sqlite_fail(st, err, "storing session fields");
     }
     for (uint8_t i = 0; i < a->nevents; i++) {
         sqlite3_stmt *s = st->ins_event;
@@ -548,7 +582,7 @@ static int put_app(struct otw_store *st, int64_t sid, const struct otw_app *a, s
         sqlite3_bind_text(s, 2, a->events[i].name, -1, SQLITE_STATIC);
         sqlite3_bind_int64(s, 3, (int64_t)a->events[i].count);
         if (sqlite3_step(s) != SQLITE_DONE)
-            return db_fail(st, err, "storing session events");
+            return otw_sqlite_fail(st, err, "storing session events");
     }
     return 0;
 }
@@ -560,7 +594,7 @@ int otw_store_sessions_put(struct otw_store *st, int64_t file_id, int64_t point_
     static const uint8_t zero_mac[6];
 
     if (st->ins_session == NULL &&
-        prepare(st, &st->ins_session,
+        otw_sqlite_prepare(st, &st->ins_session,
                 "INSERT INTO sessions(start_us, end_us, ipver, proto, src_ip, src_port, dst_ip,"
                 " dst_port, src_mac, dst_mac, vlan1, vlan2, src_packets, src_bytes, src_payload,"
                 " src_flags, dst_packets, dst_bytes, dst_payload, dst_flags, state, icmp_type,"
@@ -644,7 +678,7 @@ int otw_store_sessions_put(struct otw_store *st, int64_t file_id, int64_t point_
         }
         sqlite3_bind_int64(s, 32, (int64_t)r->uid);
         if (sqlite3_step(s) != SQLITE_ROW)
-            return db_fail(st, err, "storing a session");
+            return otw_sqlite_fail(st, err, "storing a session");
         sid = sqlite3_column_int64(s, 0);
         sqlite3_reset(s);
         if (r->replaces && forget_app(st, sid, err) != 0)
@@ -662,14 +696,14 @@ int otw_store_l2_put(struct otw_store *st, int64_t file_id, const struct otw_l2_
     int rc = 0;
 
     if (st->ins_l2 == NULL &&
-        prepare(st, &st->ins_l2,
+        otw_sqlite_prepare(st, &st->ins_l2,
                 "INSERT INTO l2_seen(mac, ip, kind, vlan, point_id, first_us, last_us, packets)"
                 " VALUES (?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(mac, ip, kind, vlan, point_id)"
                 " DO UPDATE SET first_us = MIN(first_us, excluded.first_us),"
                 " last_us = MAX(last_us, excluded.last_us), packets = packets + excluded.packets",
                 err) != 0)
         return OTW_ESTORE;
-    if (file_id && prepare(st, &fs,
+    if (file_id && otw_sqlite_prepare(st, &fs,
                            "INSERT INTO l2_seen_files(file_id, mac, ip, kind, vlan, point_id,"
                            " packets) VALUES (?1,?2,?3,?4,?5,?6,?7)",
                            err) != 0)
@@ -688,7 +722,7 @@ int otw_store_l2_put(struct otw_store *st, int64_t file_id, const struct otw_l2_
         sqlite3_bind_int64(s, 7, r->last_us);
         sqlite3_bind_int64(s, 8, (int64_t)r->packets);
         if (sqlite3_step(s) != SQLITE_DONE)
-            rc = db_fail(st, err, "storing layer-2 sightings");
+            rc = otw_sqlite_fail(st, err, "storing layer-2 sightings");
         if (fs != NULL && rc == 0) {
             sqlite3_reset(fs);
             sqlite3_bind_int64(fs, 1, file_id);
@@ -699,7 +733,7 @@ int otw_store_l2_put(struct otw_store *st, int64_t file_id, const struct otw_l2_
             sqlite3_bind_int64(fs, 6, r->point_id);
             sqlite3_bind_int64(fs, 7, (int64_t)r->packets);
             if (sqlite3_step(fs) != SQLITE_DONE)
-                rc = db_fail(st, err, "storing layer-2 sightings");
+                rc = otw_sqlite_fail(st, err, "storing layer-2 sightings");
         }
     }
     sqlite3_finalize(fs);
@@ -711,7 +745,7 @@ int otw_store_l2_query(struct otw_store *st, otw_l2_cb cb, void *ctx, struct otw
     sqlite3_stmt *s = NULL;
     int rc;
 
-    if (prepare(st, &s,
+    if (otw_sqlite_prepare(st, &s,
                 "SELECT l.mac, l.ip, l.kind, l.vlan, l.point_id, l.first_us, l.last_us,"
                 " l.packets, IFNULL(p.name, '') FROM l2_seen l LEFT JOIN points p"
                 " ON p.id = l.point_id ORDER BY l.mac, l.ip, l.kind",
@@ -739,7 +773,7 @@ int otw_store_l2_query(struct otw_store *st, otw_l2_cb cb, void *ctx, struct otw
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)
-        return db_fail(st, err, "reading layer-2 sightings");
+        return otw_sqlite_fail(st, err, "reading layer-2 sightings");
     return 0;
 }
 
@@ -824,12 +858,12 @@ static int load_app(struct otw_store *st, struct otw_session_row *r, struct row_
 
     ra->nf = ra->ne = ra->ntext = 0;
     if ((st->sel_fields == NULL &&
-         prepare(st, &st->sel_fields,
+         otw_sqlite_prepare(st, &st->sel_fields,
                  "SELECT field, value, count FROM session_fields WHERE session_id = ?1"
                  " ORDER BY field, count DESC, value",
                  err) != 0) ||
         (st->sel_events == NULL &&
-         prepare(st, &st->sel_events,
+         otw_sqlite_prepare(st, &st->sel_events,
                  "SELECT name, count FROM session_events WHERE session_id = ?1 ORDER BY name",
                  err) != 0))
         return OTW_ESTORE;
@@ -868,7 +902,7 @@ static int load_app(struct otw_store *st, struct otw_session_row *r, struct row_
         ra->nf++;
     }
     if (rc != SQLITE_DONE)
-        return db_fail(st, err, "reading session fields");
+        return otw_sqlite_fail(st, err, "reading session fields");
     sqlite3_reset(st->sel_events);
     sqlite3_bind_int64(st->sel_events, 1, r->id);
     while ((rc = sqlite3_step(st->sel_events)) == SQLITE_ROW) {
@@ -890,7 +924,7 @@ static int load_app(struct otw_store *st, struct otw_session_row *r, struct row_
         ra->ne++;
     }
     if (rc != SQLITE_DONE)
-        return db_fail(st, err, "reading session events");
+        return otw_sqlite_fail(st, err, "reading session events");
     for (size_t i = 0; i < ra->nf; i++) {
         ra->f[i].field = ra->text + (intptr_t)ra->f[i].field;
         ra->f[i].s = ra->f[i].is_int ? NULL : ra->text + (intptr_t)ra->f[i].s;
@@ -941,10 +975,10 @@ int otw_store_sessions_query(struct otw_store *st, const struct otw_session_quer
         rc = OTW_ENOMEM;
         goto out;
     }
-    if (prepare(st, &s, sql, err) != 0)
+    if (otw_sqlite_prepare(st, &s, sql, err) != 0)
         goto out;
     if (w->have_sq && otw_sqlq_bind(s, &w->sq, 1) != 0) {
-        db_fail(st, err, "binding query values");
+        otw_sqlite_fail(st, err, "binding query values");
         goto out;
     }
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1010,7 +1044,7 @@ int otw_store_sessions_query(struct otw_store *st, const struct otw_session_quer
         }
     }
     if (step != SQLITE_DONE) {
-        db_fail(st, err, "reading sessions");
+        otw_sqlite_fail(st, err, "reading sessions");
         goto out;
     }
     rc = 0;
@@ -1062,10 +1096,10 @@ int otw_store_hosts_query(struct otw_store *st, const struct otw_session_query *
         rc = OTW_ENOMEM;
         goto out;
     }
-    if (prepare(st, &s, sql, err) != 0)
+    if (otw_sqlite_prepare(st, &s, sql, err) != 0)
         goto out;
     if (w->have_sq && otw_sqlq_bind(s, &w->sq, 1) != 0) {
-        db_fail(st, err, "binding query values");
+        otw_sqlite_fail(st, err, "binding query values");
         goto out;
     }
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
@@ -1092,7 +1126,7 @@ int otw_store_hosts_query(struct otw_store *st, const struct otw_session_query *
         }
     }
     if (step != SQLITE_DONE) {
-        db_fail(st, err, "reading hosts");
+        otw_sqlite_fail(st, err, "reading hosts");
         goto out;
     }
     rc = 0;

@@ -62,6 +62,11 @@ int otw_store_file_end(struct otw_store *st, const struct otw_file_info *info, s
  * (after a store error such as a full disk). */
 void otw_store_file_abort(struct otw_store *st);
 
+/* Transactions for live capture, where there is no file to bound one: the
+ * writer commits about once a second. */
+int otw_store_txn_begin(struct otw_store *st, struct otw_err *err);
+int otw_store_txn_commit(struct otw_store *st, struct otw_err *err);
+
 /* --- sessions -------------------------------------------------------------- */
 
 /* A parser field value or event of a stored session. */
@@ -152,5 +157,50 @@ int otw_store_l2_put(struct otw_store *st, int64_t file_id, const struct otw_l2_
                      struct otw_err *err);
 typedef int (*otw_l2_cb)(void *ctx, const struct otw_l2_row *row, const char *point);
 int otw_store_l2_query(struct otw_store *st, otw_l2_cb cb, void *ctx, struct otw_err *err);
+
+/* --- live capture: packet files and capture statistics (sqlite_pcap.c) --- */
+
+/* A rolling packet file written by live capture (pcapstore/). */
+struct otw_pcapfile {
+    int64_t id;
+    char path[1024];
+    char point[128];
+    char iface[64];
+    int linktype;
+    int64_t first_us, last_us;      /* 0 when no packet yet */
+    uint64_t bytes, packets;
+    int64_t created_us;
+    int64_t deleted_us;             /* 0 while the file exists */
+};
+/* Adds a file (sets f->id and created_us). */
+int otw_store_pcapfile_add(struct otw_store *st, struct otw_pcapfile *f, struct otw_err *err);
+/* Updates times, bytes and packets of a file being written or closed. */
+int otw_store_pcapfile_update(struct otw_store *st, const struct otw_pcapfile *f,
+                              struct otw_err *err);
+/* Retention removed the file: its sessions' packets are gone. */
+int otw_store_pcapfile_deleted(struct otw_store *st, int64_t id, int64_t when_us,
+                               struct otw_err *err);
+/* The packet files (not deleted unless include_deleted) that may hold
+ * packets between from_us and to_us at `point` (NULL: any), oldest first. */
+typedef int (*otw_pcapfile_cb)(void *ctx, const struct otw_pcapfile *f);
+int otw_store_pcapfiles_between(struct otw_store *st, int64_t from_us, int64_t to_us,
+                                const char *point, bool include_deleted, otw_pcapfile_cb cb,
+                                void *ctx, struct otw_err *err);
+
+/* Capture statistics of one interface, counters since `started_us`. */
+struct otw_capstat {
+    int64_t ts_us;
+    char point[128];
+    char iface[64];
+    uint64_t received, dropped, ifdropped;
+    int64_t started_us;
+};
+int otw_store_capstat_put(struct otw_store *st, const struct otw_capstat *c, struct otw_err *err);
+/* The latest row per interface, then (history) every row since since_us. */
+typedef int (*otw_capstat_cb)(void *ctx, const struct otw_capstat *c);
+int otw_store_capstat_latest(struct otw_store *st, otw_capstat_cb cb, void *ctx,
+                             struct otw_err *err);
+int otw_store_capstat_since(struct otw_store *st, int64_t since_us, otw_capstat_cb cb, void *ctx,
+                            struct otw_err *err);
 
 #endif

@@ -11,12 +11,14 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/commid.h"
 #include "proto/app.h"
 
 #define BATCH 512
 #define QDEPTH 16
+#define COMMIT_US 1000000
 
 enum { B_SESSIONS, B_L2 };
 
@@ -38,6 +40,8 @@ struct otw_writer {
     struct batch *q[QDEPTH];
     size_t qhead, qlen;
     bool done;
+    bool live;                  /* no file: commit about once a second */
+    int64_t txn_started_us;     /* 0: no transaction open */
     int rc;
     struct otw_err err;
     struct batch *cur;          /* packet thread's batch being filled */
@@ -81,6 +85,27 @@ static void write_batch(struct otw_writer *w, struct batch *b)
     }
 }
 
+static int64_t mono_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Live: commit what is written once it is a second old, so a crash loses
+ * at most about a second, and readers see sessions promptly. */
+static void live_commit(struct otw_writer *w, bool force)
+{
+    if (!w->live || w->txn_started_us == 0)
+        return;
+    if (!force && mono_us() - w->txn_started_us < COMMIT_US)
+        return;
+    if (w->rc == 0)
+        w->rc = otw_store_txn_commit(w->st, &w->err);
+    w->txn_started_us = 0;
+}
+
 static void *run(void *arg)
 {
     struct otw_writer *w = arg;
@@ -89,10 +114,27 @@ static void *run(void *arg)
         struct batch *b;
 
         pthread_mutex_lock(&w->mu);
-        while (w->qlen == 0 && !w->done)
-            pthread_cond_wait(&w->can_get, &w->mu);
+        while (w->qlen == 0 && !w->done) {
+            if (w->txn_started_us != 0) {
+                /* wake up to commit even when no more batches come */
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_nsec += 200 * 1000000L;
+                if (ts.tv_nsec >= 1000000000L) {
+                    ts.tv_sec++;
+                    ts.tv_nsec -= 1000000000L;
+                }
+                pthread_cond_timedwait(&w->can_get, &w->mu, &ts);
+                pthread_mutex_unlock(&w->mu);
+                live_commit(w, false);
+                pthread_mutex_lock(&w->mu);
+            } else {
+                pthread_cond_wait(&w->can_get, &w->mu);
+            }
+        }
         if (w->qlen == 0 && w->done) {
             pthread_mutex_unlock(&w->mu);
+            live_commit(w, true);
             break;
         }
         b = w->q[w->qhead];
@@ -100,8 +142,13 @@ static void *run(void *arg)
         w->qlen--;
         pthread_cond_signal(&w->can_put);
         pthread_mutex_unlock(&w->mu);
+        if (w->live && w->txn_started_us == 0 && w->rc == 0) {
+            w->rc = otw_store_txn_begin(w->st, &w->err);
+            w->txn_started_us = mono_us();
+        }
         write_batch(w, b);
         batch_free(b);
+        live_commit(w, false);
     }
     return NULL;
 }
@@ -118,6 +165,7 @@ struct otw_writer *otw_writer_start(struct otw_store *st, int64_t file_id, int64
     }
     w->st = st;
     w->file_id = file_id;
+    w->live = file_id == 0;
     w->point_id = point_id;
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->can_put, NULL);

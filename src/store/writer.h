@@ -12,7 +12,10 @@
 struct otw_writer;
 
 /* Starts the thread. The store handle belongs to the writer until
- * otw_writer_finish() returns. Records carry file_id/point_id (0: none). */
+ * otw_writer_finish() returns. Records carry file_id/point_id (0: none).
+ * file_id 0 is live capture: the writer opens and commits its own
+ * transactions, about once a second; with a file, the caller's file
+ * transaction (otw_store_file_begin/end) holds everything. */
 struct otw_writer *otw_writer_start(struct otw_store *st, int64_t file_id, int64_t point_id,
                                     struct otw_err *err);
 /* Packet thread: queue one record (copied; the writer takes and frees s->app). */
