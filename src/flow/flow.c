@@ -97,6 +97,7 @@ struct otw_flowtab {
     uint64_t uid_next;          /* record ids: a random base, then counting */
     struct otw_flow_stats st;
     struct frag *frags;
+    size_t nfrags;              /* slots of frags in use: no scan when 0 */
 };
 
 void otw_flow_config_default(struct otw_flow_config *cfg)
@@ -722,10 +723,12 @@ static void frag_packet(struct otw_flowtab *ft, int64_t ts, uint32_t wire_len,
     if (fr->hash != 0 && (!frag_match(fr, h, p) || ts - fr->ts_us > FRAG_TIMEOUT_US)) {
         frag_orphan(ft, fr);
         fr->hash = 0;
+        ft->nfrags--;
     }
     if (fr->hash == 0) {
         memset(fr, 0, sizeof(*fr));
         fr->hash = h;
+        ft->nfrags++;
         fr->ipver = p->ipver;
         fr->proto = p->proto;
         memcpy(fr->src, p->src_ip, 16);
@@ -772,11 +775,12 @@ static void frag_packet(struct otw_flowtab *ft, int64_t ts, uint32_t wire_len,
 
 static void frag_expire(struct otw_flowtab *ft, int64_t now_us, bool all)
 {
-    for (size_t i = 0; i < FRAG_SLOTS; i++) {
+    for (size_t i = 0; i < FRAG_SLOTS && ft->nfrags > 0; i++) {
         struct frag *fr = &ft->frags[i];
         if (fr->hash != 0 && (all || now_us - fr->ts_us > FRAG_TIMEOUT_US)) {
             frag_orphan(ft, fr);
             fr->hash = 0;
+            ft->nfrags--;
         }
     }
 }

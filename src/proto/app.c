@@ -14,8 +14,55 @@ struct otw_app *otw_app_new(void)
     return calloc(1, sizeof(struct otw_app));
 }
 
+static inline unsigned hint_slot(const char *field)
+{
+    uintptr_t p = (uintptr_t)field;
+
+    return (unsigned)((p >> 3) ^ (p >> 8)) & 15;
+}
+
+static inline void mark_note(struct otw_app *a, uint16_t idx)
+{
+    struct otw_app_mark *m = a->mark;
+
+    if (m == NULL)
+        return;
+    if (m->n < OTW_APP_MARK_MAX)
+        m->idx[m->n++] = idx;
+    else
+        m->ok = false;
+}
+
+void otw_app_mark_begin(struct otw_app *a, struct otw_app_mark *m)
+{
+    m->gen = a->gen;
+    m->n = 0;
+    m->ok = true;
+    a->mark = m;
+}
+
+void otw_app_mark_end(struct otw_app *a)
+{
+    a->mark = NULL;
+}
+
+bool otw_app_mark_repeat(struct otw_app *a, const struct otw_app_mark *m)
+{
+    if (!m->ok || m->gen != a->gen || m->n == 0)
+        return false;
+    for (uint8_t i = 0; i < m->n; i++) {
+        if (m->idx[i] >= a->nvalues)
+            return false;   /* cannot happen while gen matches; be safe */
+    }
+    for (uint8_t i = 0; i < m->n; i++)
+        a->values[m->idx[i]].count++;
+    return true;
+}
+
 void otw_app_reset_values(struct otw_app *a)
 {
+    memset(a->hint, 0, sizeof(a->hint));
+    a->gen++;
     for (uint16_t i = 0; i < a->nvalues; i++)
         free(a->values[i].s);
     a->nvalues = 0;
@@ -39,6 +86,7 @@ struct otw_app *otw_app_dup(const struct otw_app *a)
     if (d == NULL)
         return NULL;
     *d = *a;
+    d->mark = NULL;
     d->values = NULL;
     d->cap_values = 0;
     if (a->nvalues) {
@@ -96,16 +144,29 @@ static struct otw_app_value *slot(struct otw_app *a)
 void otw_app_str(struct otw_app *a, const char *field, const char *val, size_t len)
 {
     struct otw_app_value *v;
+    unsigned h = hint_slot(field);
 
     if (len > OTW_APP_MAX_VALUE_LEN) {
         len = OTW_APP_MAX_VALUE_LEN;
         a->dropped++;
+        if (a->mark)
+            a->mark->ok = false;
+    }
+    if (a->hint[h] != 0 && a->hint[h] <= a->nvalues) {
+        v = &a->values[a->hint[h] - 1];
+        if (v->field == field && v->type == OTW_PF_STR && v->slen == len &&
+            memcmp(v->s, val, len) == 0) {
+            v->count++;
+            mark_note(a, (uint16_t)(a->hint[h] - 1));
+            return;
+        }
     }
     for (uint16_t i = 0; i < a->nvalues; i++) {
         v = &a->values[i];
         if (v->type == OTW_PF_STR && v->slen == len &&
             (v->field == field || strcmp(v->field, field) == 0) && memcmp(v->s, val, len) == 0) {
             v->count++;
+            a->hint[h] = (uint16_t)(i + 1);
             return;
         }
     }
@@ -122,6 +183,8 @@ void otw_app_str(struct otw_app *a, const char *field, const char *val, size_t l
     v->i = 0;
     v->count = 1;
     a->nvalues++;
+    a->hint[h] = a->nvalues;
+    mark_note(a, (uint16_t)(a->nvalues - 1));
 }
 
 void otw_app_strz(struct otw_app *a, const char *field, const char *val)
@@ -132,18 +195,31 @@ void otw_app_strz(struct otw_app *a, const char *field, const char *val)
 void otw_app_int(struct otw_app *a, const char *field, int64_t val)
 {
     struct otw_app_value *v;
+    unsigned h = hint_slot(field);
 
+    if (a->hint[h] != 0 && a->hint[h] <= a->nvalues) {
+        v = &a->values[a->hint[h] - 1];
+        if (v->field == field && v->type == OTW_PF_INT && v->i == val) {
+            v->count++;
+            mark_note(a, (uint16_t)(a->hint[h] - 1));
+            return;
+        }
+    }
     for (uint16_t i = 0; i < a->nvalues; i++) {
         v = &a->values[i];
         if (v->type == OTW_PF_INT && v->i == val &&
             (v->field == field || strcmp(v->field, field) == 0)) {
             v->count++;
+            a->hint[h] = (uint16_t)(i + 1);
+            mark_note(a, i);
             return;
         }
     }
     v = slot(a);
     if (v == NULL) {
         a->dropped++;
+        if (a->mark)
+            a->mark->ok = false;
         return;
     }
     v->field = field;
@@ -153,10 +229,14 @@ void otw_app_int(struct otw_app *a, const char *field, int64_t val)
     v->slen = 0;
     v->count = 1;
     a->nvalues++;
+    a->hint[h] = a->nvalues;
+    mark_note(a, (uint16_t)(a->nvalues - 1));
 }
 
 void otw_app_event(struct otw_app *a, const char *name)
 {
+    if (a->mark != NULL)
+        a->mark->ok = false;    /* a PDU that raises events is not repeated */
     for (uint8_t i = 0; i < a->nevents; i++) {
         if (a->events[i].name == name || strcmp(a->events[i].name, name) == 0) {
             a->events[i].count++;

@@ -31,6 +31,12 @@ struct otw_app {
     struct otw_app_event events[32];
     uint8_t nevents;
     uint64_t dropped;       /* values or events not kept because a cap was hit */
+    /* Index + 1 of the value last recorded, per slot of the field pointer:
+     * a poller records the same few values again and again, so the next
+     * call usually finds its value here without a scan. */
+    uint16_t hint[16];
+    uint32_t gen;           /* bumped whenever values are reset: marks expire */
+    struct otw_app_mark *mark;  /* being taken, or NULL */
 };
 
 struct otw_app *otw_app_new(void);

@@ -140,6 +140,15 @@ struct mb_pending {
 };
 
 struct modbus_state {
+    /* The last few requests' signatures (unit, function, first 4 data
+     * bytes, length) and the values each recorded: a poller repeats a
+     * small cycle of requests, which are then counted without re-parsing. */
+    struct {
+        uint8_t sig[8];
+        bool used;
+        struct otw_app_mark mark;
+    } seen[4];
+    uint8_t seen_next;
     struct mb_pending pend[OTW_MB_PENDING];
     uint8_t next;           /* slot overwritten next when the table is full */
     uint8_t resync[2];      /* after a gap: look for a plausible header */
@@ -304,9 +313,42 @@ static struct mb_pending *pend_find(struct modbus_state *st, uint16_t tid, uint8
     return NULL;
 }
 
+static void request_record(struct modbus_state *st, struct otw_app *app, uint16_t tid,
+                           unsigned unit, unsigned fc, struct otw_cur *c);
+
 /* One request PDU: c is at the byte after the function code. */
 static void request(struct modbus_state *st, struct otw_app *app, uint16_t tid, unsigned unit,
                     unsigned fc, struct otw_cur *c)
+{
+    uint8_t mei = 0;
+    uint8_t sig[8] = {(uint8_t)unit, (uint8_t)fc, 0, 0, 0, 0, 0, 0};
+    size_t left = otw_cur_left(c);
+
+    memcpy(sig + 2, c->p, OTW_MIN(left, (size_t)4));
+    sig[6] = (uint8_t)OTW_MIN(left, (size_t)255);
+    sig[7] = (uint8_t)(left > 4);
+    for (unsigned i = 0; i < OTW_ARRAY_LEN(st->seen); i++) {
+        if (st->seen[i].used && memcmp(sig, st->seen[i].sig, sizeof(sig)) == 0 &&
+            otw_app_mark_repeat(app, &st->seen[i].mark)) {
+            if (fc == 43 && left >= 1)
+                mei = c->p[0];
+            pend_add(st, tid, (uint8_t)fc, mei);
+            return;
+        }
+    }
+    {
+        unsigned k = st->seen_next++ % OTW_ARRAY_LEN(st->seen);
+        memcpy(st->seen[k].sig, sig, sizeof(sig));
+        st->seen[k].used = true;
+        otw_app_mark_begin(app, &st->seen[k].mark);
+        request_record(st, app, tid, unit, fc, c);
+        otw_app_mark_end(app);
+    }
+}
+
+/* request() the long way: records every value of the request. */
+static void request_record(struct modbus_state *st, struct otw_app *app, uint16_t tid,
+                           unsigned unit, unsigned fc, struct otw_cur *c)
 {
     const struct mb_func *f = func_find(fc);
     uint8_t mei = 0;

@@ -34,6 +34,7 @@
 #ifndef OTW_PROTO_H
 #define OTW_PROTO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -137,6 +138,25 @@ void otw_app_int(struct otw_app *a, const char *field, int64_t val);
 /* Raises a named event ("modbus.bad_length"); counted per session. `name`
  * must be a static string listed in the parser's events[]. */
 void otw_app_event(struct otw_app *a, const char *name);
+
+/* A record of which values one PDU touched, so that the same PDU seen
+ * again (a poller asks the same question every second) is counted with a
+ * few increments instead of formatting and looking up every value. */
+#define OTW_APP_MARK_MAX 12
+struct otw_app_mark {
+    uint32_t gen;           /* the app's generation when taken */
+    uint8_t n;
+    bool ok;                /* false: something was not recorded; cannot repeat */
+    uint16_t idx[OTW_APP_MARK_MAX];
+};
+
+/* Between begin and end, every value recorded is noted in *m (events
+ * make the mark unusable). repeat() counts each noted value once more and
+ * returns true, or returns false (nothing done) when the mark is stale or
+ * unusable: the caller then records the PDU the long way. */
+void otw_app_mark_begin(struct otw_app *a, struct otw_app_mark *m);
+void otw_app_mark_end(struct otw_app *a);
+bool otw_app_mark_repeat(struct otw_app *a, const struct otw_app_mark *m);
 
 #define OTW_APP_MAX_VALUES 256
 #define OTW_APP_MAX_VALUE_LEN 256
