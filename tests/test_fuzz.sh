@@ -2,8 +2,9 @@
 # Runs the libFuzzer targets for a short budget each: the capture reader and
 # every application parser, seeded from the test captures. The targets exist
 # only in the sanitizer build (cmake -DOTW_FUZZ=ON, as 'make test' does);
-# elsewhere this says so and passes. A crash input is kept in the work dir
-# and printed; add it to tests/fuzz/regress/ as a regression test.
+# elsewhere this says so and passes. A crash input is copied to
+# tests/fuzz/found/; once fixed, move it to tests/fuzz/regress/ (named
+# TARGET--what) where it is run first on every test run.
 # usage: test_fuzz.sh OTWATCH SRCDIR    env: FUZZ_SECONDS (per target, default 6)
 set -uo pipefail
 otw=$1
@@ -36,18 +37,20 @@ run() {  # name, binary, corpus dirs...
         ls "$work/crash-$name"
         tail -40 "$work/$name.log"
         for f in "$work/crash-$name"/*; do
-            [ -f "$f" ] && { mkdir -p "$src/tests/fuzz/found"; cp "$f" "$src/tests/fuzz/found/$name-$(basename "$f")"; }
+            [ -f "$f" ] && { mkdir -p "$src/tests/fuzz/found"; cp "$f" "$src/tests/fuzz/found/${name#parser-[0-9]*-}--$(basename "$f")"; }
         done
         fail=$((fail + 1))
     fi
 }
 
-# Regression inputs first: each must run clean.
+# Regression inputs first: each must run clean. Named TARGET--anything,
+# TARGET being "reader" or a parser name (names may hold one dash).
 for f in "$src"/tests/fuzz/regress/*; do
     [ -f "$f" ] || continue
-    case "$(basename "$f")" in
-        reader-*) exe="$bin/fuzz_reader"; export -n OTW_FUZZ_PARSER ;;
-        *) exe="$bin/fuzz_parser"; export OTW_FUZZ_PARSER="${f##*/}"; OTW_FUZZ_PARSER=${OTW_FUZZ_PARSER%%-*} ;;
+    base=$(basename "$f")
+    case "$base" in
+        reader--*) exe="$bin/fuzz_reader"; export -n OTW_FUZZ_PARSER ;;
+        *) exe="$bin/fuzz_parser"; export OTW_FUZZ_PARSER="${base%%--*}" ;;
     esac
     if "$exe" "$f" >/dev/null 2>&1; then pass=$((pass + 1)); else echo "not ok - regression $f"; fail=$((fail + 1)); fi
 done
