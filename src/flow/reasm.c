@@ -123,6 +123,15 @@ static void hold(struct otw_reasm *r, int dir, uint32_t seq, const uint8_t *p, u
     r->st.out_of_order++;
 }
 
+/* A copy of this segment is already held (a retransmission of it). */
+static bool held_already(const struct rdir *d, uint32_t seq, uint32_t len)
+{
+    for (int i = 0; i < d->n; i++)
+        if (d->segs[i].seq == seq && d->segs[i].len >= len)
+            return true;
+    return false;
+}
+
 static void process(struct otw_reasm *r, int dir, uint32_t seq, const uint8_t *p, uint32_t len)
 {
     struct rdir *d = &r->d[dir];
@@ -142,7 +151,12 @@ static void process(struct otw_reasm *r, int dir, uint32_t seq, const uint8_t *p
             drain(r, dir);
         return;
     }
-    /* Ahead of the stream: hold it, making room by giving up on holes. */
+    /* Ahead of the stream: hold it, making room by giving up on holes
+     * (unless it is a copy of what is held: nothing new needs room). */
+    if (held_already(d, seq, len)) {
+        r->st.retransmitted++;
+        return;
+    }
     while (d->n > 0 && (d->n == OTW_REASM_MAX_SEGS || r->held + len > OTW_REASM_MAX_BYTES)) {
         give_up(r, dir);
         off = sdiff(seq, d->next);
@@ -170,7 +184,10 @@ void otw_reasm_segment(struct otw_reasm *r, int dir, uint32_t seq, uint8_t flags
 
     dir &= 1;
     if (flags & OTW_TCP_SYN) {
-        if (!d->init || d->n == 0) {
+        /* Only the first SYN starts the stream: a repeated or late SYN
+         * must not rewind it (a new connection on the same ports is a new
+         * session, with its own reassembly). */
+        if (!d->init) {
             d->init = true;
             d->next = seq + 1;
         }

@@ -6,8 +6,10 @@
  * direction, handed to a deliver callback, and reports the holes it had to
  * give up on as gaps. Out-of-order segments are copied and held, at most
  * OTW_REASM_MAX_SEGS per direction and OTW_REASM_MAX_BYTES in all; past
- * that, the oldest hole is declared a gap. Overlaps keep the first copy
- * (as most stacks do).
+ * that, the oldest hole is declared a gap. Bytes once delivered never
+ * change: a later segment overlapping them gives only its new bytes; among
+ * held segments that overlap, the one with the lower sequence number
+ * supplies the shared bytes.
  */
 #ifndef OTW_REASM_H
 #define OTW_REASM_H

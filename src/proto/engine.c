@@ -41,7 +41,7 @@ struct otw_appflow {
     uint8_t *probe[2];
     uint16_t probe_len[2];
     struct chunk log[LOG_MAX];
-    uint8_t nlog;
+    uint8_t nlog;                   /* chunks logged; LOG_MAX + 1: too many to replay in order */
     uint8_t datagrams;
     /* parsing */
     uint8_t *buf[2];
@@ -245,7 +245,8 @@ static void ident_tcp(struct otw_appflow *af, int dir, const uint8_t *p, size_t 
             af->log[af->nlog].off = af->probe_len[dir];
             af->log[af->nlog].len = (uint16_t)n;
         }
-        af->nlog++;
+        if (af->nlog <= LOG_MAX)
+            af->nlog++;     /* saturates: a uint8_t must not wrap back into range */
         af->probe_len[dir] = (uint16_t)(af->probe_len[dir] + n);
     }
     hit = probe_all(af, dir, af->probe[dir], af->probe_len[dir]);
