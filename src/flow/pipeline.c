@@ -12,6 +12,7 @@
 #include "flow/l2seen.h"
 
 #define MALFORMED_NOTES 3
+#define L2_DRAIN_US (60LL * 1000000)
 
 struct otw_pipeline {
     struct otw_filter *filter;
@@ -22,6 +23,7 @@ struct otw_pipeline {
     void *note_ctx;
     int last_bad_lt;
     int malformed_noted;
+    int64_t l2_drained_us;      /* live: layer-2 counts go out once a minute */
     struct otw_pipeline_stats st;
 };
 
@@ -101,6 +103,12 @@ void otw_pipeline_packet(struct otw_pipeline *pl, const struct otw_rec *rec)
 void otw_pipeline_tick(struct otw_pipeline *pl, int64_t now_us)
 {
     otw_flow_expire(pl->ft, now_us);
+    if (pl->l2_drained_us == 0)
+        pl->l2_drained_us = now_us;
+    if (now_us - pl->l2_drained_us >= L2_DRAIN_US) {
+        otw_l2seen_drain(pl->l2);
+        pl->l2_drained_us = now_us;
+    }
 }
 
 void otw_pipeline_flush(struct otw_pipeline *pl)

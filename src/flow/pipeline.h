@@ -40,7 +40,8 @@ struct otw_pipeline *otw_pipeline_new(const struct otw_flow_config *fc, struct o
                                       void *note_ctx);
 void otw_pipeline_packet(struct otw_pipeline *pl, const struct otw_rec *rec);
 /* Live capture: time passes without packets too; expires idle sessions
- * and writes updates as of `now_us`. */
+ * and writes updates as of `now_us`, and hands the layer-2 counts to the
+ * writer once a minute. */
 void otw_pipeline_tick(struct otw_pipeline *pl, int64_t now_us);
 /* End of input: every session and layer-2 count goes to the writer. */
 void otw_pipeline_flush(struct otw_pipeline *pl);
