@@ -9,7 +9,10 @@
 
 static const struct otw_cmd commands[] = {
     {"import", otw_cmd_import, "read capture files (pcap, pcapng, gzip) into the database"},
+    {"capture", otw_cmd_capture, "capture live from network interfaces (a mirror port)"},
+    {"status", otw_cmd_status, "capture statistics per interface, database and packet files"},
     {"sessions", otw_cmd_sessions, "list sessions matching an expression"},
+    {"pcap", otw_cmd_pcap, "write the packets of matching sessions as one pcap"},
     {"hosts", otw_cmd_hosts, "per-host summary of sessions"},
     {"fields", otw_cmd_fields, "list the fields usable in expressions"},
     {"filters", otw_cmd_filters, "list the capture filter presets"},

@@ -17,6 +17,9 @@ int otw_cmd_sessions(int argc, char **argv);
 int otw_cmd_hosts(int argc, char **argv);
 int otw_cmd_fields(int argc, char **argv);
 int otw_cmd_filters(int argc, char **argv);
+int otw_cmd_capture(int argc, char **argv);
+int otw_cmd_status(int argc, char **argv);
+int otw_cmd_pcap(int argc, char **argv);
 
 /* The default database path: $OTWATCH_DB, else ./otwatch.db */
 const char *otw_cli_default_db(void);

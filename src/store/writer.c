@@ -213,6 +213,14 @@ void otw_writer_l2(struct otw_writer *w, const struct otw_l2_row *rows, size_t n
     }
 }
 
+void otw_writer_push(struct otw_writer *w)
+{
+    if (w->cur != NULL && w->cur->n > 0) {
+        put(w, w->cur);
+        w->cur = NULL;
+    }
+}
+
 uint64_t otw_writer_sessions(const struct otw_writer *w)
 {
     return w->sessions;

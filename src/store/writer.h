@@ -22,6 +22,10 @@ struct otw_writer *otw_writer_start(struct otw_store *st, int64_t file_id, int64
 void otw_writer_session(struct otw_writer *w, const struct otw_session *s);
 /* Packet thread: queue layer-2 rows (copied). */
 void otw_writer_l2(struct otw_writer *w, const struct otw_l2_row *rows, size_t n);
+/* Packet thread: hand the partly filled batch to the writer now. Live
+ * capture calls this once a second, so records do not wait for a batch to
+ * fill before they can be committed. */
+void otw_writer_push(struct otw_writer *w);
 /* Sessions queued so far. */
 uint64_t otw_writer_sessions(const struct otw_writer *w);
 /* Sends what is buffered, waits for the thread, frees the writer. Returns 0
