@@ -254,6 +254,46 @@ check "http sessions: 3 closed on port 8080" \
     [ "$(sessions_json "$DB1" 'port.dst == 8080 && state == closed' | wc -l)" -eq 3 ]
 check "udp sessions established on port 5300" \
     [ "$(sessions_json "$DB1" 'port.dst == 5300 && state == established' | wc -l)" -eq 2 ]
+# otwatch pcap gives back exactly the packets tcpdump saw on the same
+# interface for these sessions (bytes of every packet, in order).
+"$OTW" pcap --db "$DB1" -o "$T/otw.pcap" "ip == $IPB && (port.dst == [8080, 5300, 9000] || ip.protocol == icmp)" \
+    2>"$T/pcap.err"
+check "otwatch pcap wrote a valid pcap" capinfos "$T/otw.pcap"
+python3 - "$T/otw.pcap" "$T/td.pcap" "$IPB" >"$T/pcapcmp.txt" <<'EOF2'
+import struct, sys
+def packets(path):
+    with open(path, "rb") as f:
+        hdr = f.read(24)
+        magic = struct.unpack("<I", hdr[:4])[0]
+        e = "<" if magic in (0xa1b2c3d4, 0xa1b23c4d) else ">"
+        out = []
+        while True:
+            h = f.read(16)
+            if len(h) < 16:
+                return out
+            _, _, cap, _ = struct.unpack(e + "IIII", h)
+            out.append(f.read(cap))
+def wanted(pkt, ipb):
+    # Ethernet + IPv4; to or from ipb; TCP 8080/5300/9000, UDP 5300, or ICMP
+    if len(pkt) < 34 or pkt[12:14] != b"\x08\x00":
+        return False
+    ip = pkt[14:]
+    src, dst = ".".join(map(str, ip[12:16])), ".".join(map(str, ip[16:20]))
+    if ipb not in (src, dst):
+        return False
+    proto, ihl = ip[9], (ip[0] & 15) * 4
+    if proto == 1:
+        return True
+    if proto in (6, 17) and len(ip) >= ihl + 4:
+        sp, dp = struct.unpack(">HH", ip[ihl:ihl + 4])
+        return bool({sp, dp} & {8080, 5300, 9000})
+    return False
+ours = packets(sys.argv[1])
+ref = [p for p in packets(sys.argv[2]) if wanted(p, sys.argv[3])]
+print("otwatch", len(ours), "tcpdump", len(ref), "same" if ours == ref else "DIFFERENT")
+EOF2
+cat "$T/pcapcmp.txt"
+check "otwatch pcap returns exactly tcpdump's packets of those sessions" grep -q " same$" "$T/pcapcmp.txt"
 "$OTW" status --db "$DB1" --format json >"$T/status.json"
 check "status: the interface with received > 0" python3 -c "
 import json,sys
