@@ -167,12 +167,15 @@ void otw_app_str(struct otw_app *a, const char *field, const char *val, size_t l
             (v->field == field || strcmp(v->field, field) == 0) && memcmp(v->s, val, len) == 0) {
             v->count++;
             a->hint[h] = (uint16_t)(i + 1);
+            mark_note(a, i);
             return;
         }
     }
     v = slot(a);
     if (v == NULL || (v->s = malloc(len + 1)) == NULL) {
         a->dropped++;
+        if (a->mark)
+            a->mark->ok = false;
         return;
     }
     memcpy(v->s, val, len);
