@@ -337,6 +337,20 @@ t_dedup_gzip() {
         "$(sig alone1.db)" "sessions of the gzip copy vs the plain file"
 }
 
+# --copy: the database references a copy kept in DIR, which otwatch pcap reads
+# even when the original is gone.
+t_copy() {
+    cp "$GOOD" orig-copy-src.pcap
+    import_ok cp.db --copy "$W/kept" orig-copy-src.pcap || return 1
+    [ -f "$W/kept/orig-copy-src.pcap" ] || fail "no copy in the --copy directory" || return 1
+    cmp -s "$GOOD" "$W/kept/orig-copy-src.pcap" || fail "the copy differs" || return 1
+    eq "$(q cp.db "SELECT path FROM files")" "$W/kept/orig-copy-src.pcap" "stored path" || return 1
+    rm orig-copy-src.pcap
+    "$OTW" pcap --db cp.db -o copy-out.pcap 'ip.protocol == tcp' 2>/dev/null ||
+        fail "otwatch pcap from the copy failed" || return 1
+    [ -s copy-out.pcap ] || fail "otwatch pcap wrote nothing"
+}
+
 # ======================================================================= 3. --point
 
 t_point() {
@@ -872,6 +886,7 @@ check "dedup: same file twice"                        t_dedup_twice
 check "dedup: renamed copy"                           t_dedup_copy
 check "dedup: --force re-imports without duplicates"  t_dedup_force
 check "dedup: gzip copy is a new file, same sessions" t_dedup_gzip
+check "import --copy: the copy is referenced and read back" t_copy
 check "point: tagged, queried, told apart"            t_point
 check "import: directory walk and summary"            t_dir
 check "filter: ot-basic drops ICMP/IPv6/mcast/bcast"  t_filter_otbasic

@@ -34,6 +34,7 @@
 
 struct opts {
     const char *db;
+    const char *copy_dir;   /* --copy: keep a copy of each file there and reference it */
     const char *point;
     bool force;
     bool quiet;
@@ -77,6 +78,8 @@ static void usage(FILE *f)
             "  --filter F           a BPF expression (as tcpdump takes) or a preset (see\n"
             "                       'otwatch filters'); several --filter are ANDed\n"
             "  --force              import files again even if already imported\n"
+            "  --copy DIR           keep a copy of each file in DIR and reference the copy\n"
+            "                       (default: reference the file where it is, for otwatch pcap)\n"
             "  --tcp-timeout SEC    TCP idle timeout (default 600)\n"
             "  --udp-timeout SEC    UDP idle timeout (default 120)\n"
             "  --other-timeout SEC  ICMP and other protocols idle timeout (default 60)\n"
@@ -217,9 +220,78 @@ out:
     return rc;
 }
 
+/* --copy: copies `path` into `dir` (a new name if one is taken) so the
+ * database references a file that stays where otwatch keeps its packets. */
+static int copy_in(const char *path, const char *dir, char *out, size_t outlen,
+                   struct otw_err *err)
+{
+    const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+    int in = -1, fd = -1, rc = OTW_EIO;
+    char buf[1 << 16];
+
+    if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
+        otw_err_set(err, -1, "%s: cannot create: %s", dir, strerror(errno));
+        return OTW_EIO;
+    }
+    for (int n = 0; n < 1000 && fd < 0; n++) {
+        if (n == 0)
+            snprintf(out, outlen, "%s/%s", dir, base);
+        else
+            snprintf(out, outlen, "%s/%d-%s", dir, n, base);
+        fd = open(out, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+        if (fd < 0 && errno != EEXIST) {
+            otw_err_set(err, -1, "%s: cannot create: %s", out, strerror(errno));
+            return OTW_EIO;
+        }
+    }
+    if (fd < 0) {
+        otw_err_set(err, -1, "%s: no free name for a copy of %s", dir, path);
+        return OTW_EIO;
+    }
+    in = open(path, O_RDONLY | O_CLOEXEC);
+    if (in < 0) {
+        otw_err_set(err, -1, "%s: cannot open: %s", path, strerror(errno));
+        goto out;
+    }
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof(buf)), w = 0;
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            otw_err_set(err, -1, "%s: read error: %s", path, strerror(errno));
+            goto out;
+        }
+        if (n == 0)
+            break;
+        while (w < n) {
+            ssize_t k = write(fd, buf + w, (size_t)(n - w));
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k < 0) {
+                otw_err_set(err, -1, "%s: write error: %s", out, strerror(errno));
+                goto out;
+            }
+            w += k;
+        }
+    }
+    if (fsync(fd) != 0) {
+        otw_err_set(err, -1, "%s: %s", out, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (in >= 0)
+        close(in);
+    close(fd);
+    if (rc != 0)
+        unlink(out);
+    return rc;
+}
+
 static int import_file(struct otw_store *st, const struct opts *o, const char *path, int index,
                        int nfiles, struct totals *tot)
 {
+    char copied[1024];      /* = sizeof(otw_file_info.path) */
     struct otw_file_info info;
     struct otw_err err;
     struct otw_reader *r = NULL;
@@ -265,6 +337,14 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
         }
     }
 
+    if (o->copy_dir != NULL) {
+        if (copy_in(path, o->copy_dir, copied, sizeof(copied), &err) != 0) {
+            fprintf(stderr, "otwatch import: %s\n", err.msg);
+            tot->files_failed++;
+            return 1;
+        }
+        path = copied;
+    }
     fr.path = path;
     fr.index = index;
     fr.nfiles = nfiles;
@@ -503,7 +583,7 @@ static int parse_secs(const char *s, int64_t *out_us)
 int otw_cmd_import(int argc, char **argv)
 {
     enum { O_DB = 256, O_POINT, O_FILTER, O_FORCE, O_TCP, O_UDP, O_OTHER, O_MAXLEN, O_MAXFLOWS,
-           O_PROGRESS, O_NOPROGRESS, O_NOPARSE };
+           O_PROGRESS, O_NOPROGRESS, O_NOPARSE, O_COPY };
     static const struct option lo[] = {
         {"db", required_argument, NULL, O_DB},
         {"point", required_argument, NULL, O_POINT},
@@ -517,6 +597,7 @@ int otw_cmd_import(int argc, char **argv)
         {"progress", no_argument, NULL, O_PROGRESS},
         {"no-progress", no_argument, NULL, O_NOPROGRESS},
         {"no-parsers", no_argument, NULL, O_NOPARSE},
+        {"copy", required_argument, NULL, O_COPY},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -584,6 +665,7 @@ int otw_cmd_import(int argc, char **argv)
         case O_PROGRESS: o.progress = 1; break;
         case O_NOPROGRESS: o.progress = 0; break;
         case O_NOPARSE: o.flow.parse_apps = false; break;
+        case O_COPY: o.copy_dir = optarg; break;
         case 'q': o.quiet = true; break;
         case 'h': usage(stdout); otw_filter_free(o.filter); return 0;
         default: usage(stderr); otw_filter_free(o.filter); return 2;
