@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "protorig.h"
+
 #include "proto/app.h"
 #include "proto/proto.h"
 
@@ -26,58 +28,11 @@ extern const struct otw_parser otw_parser_dnp3;
 static const struct otw_flowinfo fi_tcp502 = {4, 6, 40000, 502};
 static const struct otw_flowinfo fi_tcp20000 = {4, 6, 40000, 20000};
 
-/* A parser with its state and app, and one buffer per direction that keeps
- * what parse() did not consume, as the engine does. */
-struct rig {
-    const struct otw_parser *ps;
-    void *state;
-    struct otw_app *app;
-    uint8_t buf[2][4096];
-    size_t blen[2];
-    int detached;
-};
-
-static struct rig *rig_new(const struct otw_parser *ps)
-{
-    struct rig *r = calloc(1, sizeof(*r));
-
-    assert_non_null(r);
-    r->ps = ps;
-    r->state = calloc(1, ps->state_size);
-    r->app = otw_app_new();
-    assert_non_null(r->state);
-    assert_non_null(r->app);
-    return r;
-}
-
-static void rig_free(struct rig *r)
-{
-    if (r->ps->free)
-        r->ps->free(r->state);
-    free(r->state);
-    otw_app_free(r->app);
-    free(r);
-}
-
-/* In-order bytes of one direction (TCP). */
-static void feed(struct rig *r, int dir, const uint8_t *p, size_t len)
-{
-    ssize_t used;
-
-    if (r->detached)
-        return;
-    assert_true(r->blen[dir] + len <= sizeof(r->buf[dir]));
-    memcpy(r->buf[dir] + r->blen[dir], p, len);
-    r->blen[dir] += len;
-    used = r->ps->parse(r->state, r->app, dir, r->buf[dir], r->blen[dir]);
-    if (used < 0) {
-        r->detached = 1;
-        return;
-    }
-    assert_true((size_t)used <= r->blen[dir]);
-    memmove(r->buf[dir], r->buf[dir] + used, r->blen[dir] - (size_t)used);
-    r->blen[dir] -= (size_t)used;
-}
+/* The harness (struct rig, rig_new, rig_free, feed) is tests/unit/protorig.h. */
+#define rig prig
+#define rig_new(ps) prig_new((ps), NULL)
+#define rig_free prig_free
+#define feed prig_feed
 
 static void feed_bytewise(struct rig *r, int dir, const uint8_t *p, size_t len)
 {

@@ -19,6 +19,8 @@
 
 #include <cmocka.h>
 
+#include "protorig.h"
+
 #include "proto/app.h"
 #include "proto/proto.h"
 
@@ -40,56 +42,11 @@ static size_t unhex(const char *h, uint8_t *out, size_t cap)
     return n;
 }
 
-struct run {
-    const struct otw_parser *ps;
-    void *state;
-    struct otw_app *app;
-    uint8_t buf[2][8192];       /* unconsumed bytes per direction, as the engine keeps them */
-    size_t blen[2];
-    int detached;
-};
-
-static struct run *run_new(const struct otw_parser *ps)
-{
-    struct run *r = calloc(1, sizeof(*r));
-
-    assert_non_null(r);
-    r->ps = ps;
-    r->state = calloc(1, ps->state_size ? ps->state_size : 1);
-    r->app = otw_app_new();
-    assert_non_null(r->state);
-    assert_non_null(r->app);
-    return r;
-}
-
-static void run_free(struct run *r)
-{
-    if (r->ps->free)
-        r->ps->free(r->state);
-    free(r->state);
-    otw_app_free(r->app);
-    free(r);
-}
-
-/* Offers p[0..n) to the parser like the engine: after what is left over. */
-static void feed(struct run *r, int dir, const uint8_t *p, size_t n)
-{
-    ssize_t used;
-
-    if (r->detached)
-        return;
-    assert_true(r->blen[dir] + n <= sizeof(r->buf[dir]));
-    memcpy(r->buf[dir] + r->blen[dir], p, n);
-    r->blen[dir] += n;
-    used = r->ps->parse(r->state, r->app, dir, r->buf[dir], r->blen[dir]);
-    if (used < 0) {
-        r->detached = 1;
-        return;
-    }
-    assert_true((size_t)used <= r->blen[dir]);
-    memmove(r->buf[dir], r->buf[dir] + used, r->blen[dir] - (size_t)used);
-    r->blen[dir] -= (size_t)used;
-}
+/* The harness (struct run, run_new, run_free, feed) is tests/unit/protorig.h. */
+#define run prig
+#define run_new(ps) prig_new((ps), NULL)
+#define run_free prig_free
+#define feed prig_feed
 
 static void feed_hex(struct run *r, int dir, const char *hex)
 {
