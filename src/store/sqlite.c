@@ -125,6 +125,12 @@ static const char *const migrations[] = {
     "  ifdropped INTEGER NOT NULL,"          /* by the interface */
     "  started_us INTEGER NOT NULL);"        /* when these counters started */
     "CREATE INDEX capture_stats_iface ON capture_stats(iface, ts_us);",
+    /* 5: asset inventory, names and roles (sqlite_assets.c) */
+    otw_sqlite_migration_assets,
+    /* 6: baseline, devices, maintenance windows, mode (sqlite_baseline.c) */
+    otw_sqlite_migration_baseline,
+    /* 7: alerts and their evidence (sqlite_alerts.c) */
+    otw_sqlite_migration_alerts,
 };
 
 #define SCHEMA_VERSION ((int)OTW_ARRAY_LEN(migrations))

@@ -31,4 +31,9 @@ int otw_sqlite_prepare(struct otw_store *st, sqlite3_stmt **s, const char *sql,
 /* Fills err with "database: WHAT: sqlite's message"; returns OTW_ESTORE. */
 int otw_sqlite_fail(struct otw_store *st, struct otw_err *err, const char *what);
 
+/* Migrations kept beside the tables they create (sqlite.c runs them in order). */
+extern const char otw_sqlite_migration_assets[];    /* 5 */
+extern const char otw_sqlite_migration_baseline[];  /* 6 */
+extern const char otw_sqlite_migration_alerts[];    /* 7 */
+
 #endif

@@ -203,4 +203,9 @@ int otw_store_capstat_latest(struct otw_store *st, otw_capstat_cb cb, void *ctx,
 int otw_store_capstat_since(struct otw_store *st, int64_t since_us, otw_capstat_cb cb, void *ctx,
                             struct otw_err *err);
 
+/* Issue 6: inventory, baseline, alerts (each in its own header). */
+#include "store/store_assets.h"
+#include "store/store_baseline.h"
+#include "store/store_alerts.h"
+
 #endif
