@@ -4,7 +4,9 @@
 set -euo pipefail
 pkgs=(build-essential clang cmake pkg-config
       libpcap-dev libsqlite3-dev libjansson-dev zlib1g-dev libssl-dev libxxhash-dev
-      libcmocka-dev tshark tcpdump python3 sqlite3 iproute2 iputils-ping curl procps)
+      libcurl4-openssl-dev rsyslog openssl
+      libcmocka-dev tshark tcpdump python3 sqlite3 iproute2 iputils-ping curl procps
+      tzdata ieee-data)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { P_OT_BASIC = 1, P_ALL = 2 };
+#include "detect/baseline.h"
+
+enum { P_OT_BASIC = 1, P_ALL = 2, P_OT_OPERATIONAL = 4 };
 
 const struct otw_preset otw_filter_presets[] = {
     {"all", "every packet (the default)", "nothing"},
@@ -17,6 +19,11 @@ const struct otw_preset otw_filter_presets[] = {
      "ICMP, IPv6, multicast and broadcast (link-layer or IP), and all non-IP frames; "
      "ARP, DHCP, LLDP and other dropped layer-2 traffic is still counted per MAC/IP pair "
      "for the asset inventory"},
+    {"ot-operational",
+     "maintenance traffic and anything new: everything but the baseline's approved "
+     "operational communications",
+     "packets between an approved operational client and server on their protocol and "
+     "server port, either direction (needs an approved baseline: 'otwatch baseline')"},
     {NULL, NULL, NULL},
 };
 
@@ -40,6 +47,7 @@ struct otw_filter {
     char desc[1024];
     char warning[512];
     bool warned;
+    struct otw_bl_flowset *ops;     /* ot-operational: approved operational flows */
 };
 
 struct otw_filter *otw_filter_new(void)
@@ -83,6 +91,11 @@ int otw_filter_add(struct otw_filter *f, const char *expr, struct otw_err *err)
 
     if (strcmp(expr, "ot-basic") == 0) {
         f->presets |= P_OT_BASIC;
+        describe_add(f, expr, false);
+        return 0;
+    }
+    if (strcmp(expr, "ot-operational") == 0) {
+        f->presets |= P_OT_OPERATIONAL;
         describe_add(f, expr, false);
         return 0;
     }
@@ -170,9 +183,53 @@ static bool bpf_match(struct otw_filter *f, struct bpf_entry *e, const struct ot
     return pcap_offline_filter(&e->lt[i].prog, &h, rec->data) != 0;
 }
 
+bool otw_filter_needs_baseline(const struct otw_filter *f)
+{
+    return f != NULL && (f->presets & P_OT_OPERATIONAL) != 0;
+}
+
+size_t otw_filter_set_baseline(struct otw_filter *f, const struct otw_baseline *b)
+{
+    otw_bl_flowset_free(f->ops);
+    f->ops = b != NULL ? otw_baseline_flowset(b) : NULL;
+    return otw_bl_flowset_size(f->ops);
+}
+
+int otw_filter_load_baseline(struct otw_filter *f, struct otw_store *st, size_t *n,
+                             struct otw_err *err)
+{
+    struct otw_baseline *b;
+
+    *n = 0;
+    if (!otw_filter_needs_baseline(f))
+        return 0;
+    if ((b = otw_baseline_load(st, err)) == NULL)
+        return OTW_ESTORE;
+    *n = otw_filter_set_baseline(f, b);
+    otw_baseline_free(b);
+    return 0;
+}
+
+/* A packet of an approved operational communication, sent either way: the
+ * client's packets go to the server port, the server's come from it. */
+static bool preset_operational(const struct otw_filter *f, const struct otw_pkt *p)
+{
+    bool ports = (p->flags & OTW_PF_PORTS) != 0;
+    uint16_t dport = ports ? p->dport : 0, sport = ports ? p->sport : 0;
+
+    if (p->ipver == 0 || f->ops == NULL)
+        return false;
+    if (!ports && (p->proto == 6 || p->proto == 17 || p->proto == 132))
+        return false;   /* a later fragment: no ports to judge by, kept */
+    return otw_bl_flowset_has(f->ops, p->src_ip, p->dst_ip, p->proto, dport) ||
+           otw_bl_flowset_has(f->ops, p->dst_ip, p->src_ip, p->proto, sport);
+}
+
 bool otw_filter_match(struct otw_filter *f, const struct otw_rec *rec, const struct otw_pkt *p)
 {
     if ((f->presets & P_OT_BASIC) && !preset_ot_basic(p))
+        return false;
+    if ((f->presets & P_OT_OPERATIONAL) && preset_operational(f, p))
         return false;
     for (int i = 0; i < f->nbpf; i++)
         if (!bpf_match(f, &f->bpf[i], rec))
@@ -198,5 +255,6 @@ void otw_filter_free(struct otw_filter *f)
                 pcap_freecode(&f->bpf[i].lt[j].prog);
         free(f->bpf[i].expr);
     }
+    otw_bl_flowset_free(f->ops);
     free(f);
 }

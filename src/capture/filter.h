@@ -14,6 +14,8 @@
 #include "decode/pkt.h"
 
 struct otw_filter;
+struct otw_baseline;    /* detect/baseline.h */
+struct otw_store;       /* store/store.h */
 
 struct otw_preset {
     const char *name;
@@ -36,6 +38,21 @@ bool otw_filter_match(struct otw_filter *f, const struct otw_rec *rec, const str
 /* A BPF expression that cannot apply to a link type met in the input (e.g.
  * `ether host` on raw IP) drops that link type's packets; this says so once. */
 const char *otw_filter_take_warning(struct otw_filter *f);
+/* The ot-operational preset drops packets of the baseline's approved
+ * operational communications (client, server, protocol, server port; in
+ * either direction) and needs the baseline: the caller loads it from the
+ * store and hands it over here before the first packet (the filter keeps
+ * its own copy, so it may be used on another thread; b may then be freed).
+ * Without it, or with nothing approved, the preset keeps everything.
+ * Returns how many communications the preset leaves out. */
+bool otw_filter_needs_baseline(const struct otw_filter *f);     /* f may be NULL */
+size_t otw_filter_set_baseline(struct otw_filter *f, const struct otw_baseline *b);
+/* Both in one for import and capture: when f (may be NULL) uses
+ * ot-operational, loads the baseline from the store and hands it over;
+ * *n gets how many communications the preset leaves out (0 when it is not
+ * used). 0, or <0 with err set. */
+int otw_filter_load_baseline(struct otw_filter *f, struct otw_store *st, size_t *n,
+                             struct otw_err *err);
 void otw_filter_free(struct otw_filter *f);
 
 #endif

@@ -40,6 +40,9 @@
 #include "capture/filter.h"
 #include "capture/live.h"
 #include "cli/cli.h"
+#include "core/config.h"
+#include "detect/detect.h"
+#include "detect/schedule.h"
 #include "core/timeutil.h"
 #include "flow/pipeline.h"
 #include "pcapstore/pcapstore.h"
@@ -60,7 +63,8 @@ struct copts {
     int nfilters;
     char *db, *point, *pcap_dir, *user, *config;
     uint32_t buffer_mb;
-    bool no_parsers, quiet;
+    bool no_parsers, quiet, no_detect;
+    struct otw_config *settings;    /* plant.*, asset, detect.*, alert.*: for detection */
     int verbose;
     int stats_interval_s;
     uint64_t pcap_file_mb, pcap_limit_mb, pcap_min_free_mb;   /* 0: pcapstore's defaults */
@@ -132,6 +136,7 @@ static void usage(FILE *f)
             " when present);\n"
             "                         options given here override it\n"
             "  --no-parsers           do not identify or parse application protocols\n"
+            "  --no-detect            no baseline learning, no alerts (docs/ALERTS.md)\n"
             "  --stats-interval SEC   how often capture statistics are stored and checked\n"
             "                         (default 60)\n"
             "  -v, --verbose          log rates every interval even without drops\n"
@@ -286,6 +291,13 @@ static int apply(struct copts *o, const char *key, const char *val, const char *
             return 2;
         }
         o->pcap_file_secs = (int64_t)n;
+    } else if (!strncmp(key, "plant.", 6) || !strncmp(key, "detect.", 7) ||
+               !strncmp(key, "alert.", 6) || !strcmp(key, "asset")) {
+        /* detection's settings, checked when the engine starts */
+        if (o->settings == NULL && (o->settings = otw_config_new()) == NULL)
+            rc = OTW_ENOMEM;
+        else if (otw_config_set(o->settings, key, val, where) != 0)
+            rc = OTW_ENOMEM;
     } else if (!strcmp(key, "parsers") || !strcmp(key, "quiet") || !strcmp(key, "verbose")) {
         if (!parse_bool(val, &b)) {
             fprintf(stderr, "otwatch capture: %s: %s takes yes or no\n", where, key);
@@ -379,6 +391,7 @@ static void copts_free(struct copts *o)
     free(o->pcap_dir);
     free(o->user);
     free(o->config);
+    otw_config_free(o->settings);
 }
 
 /* --- privileges ------------------------------------------------------------------------- */
@@ -725,7 +738,7 @@ static void block_signals(sigset_t *old)
 static int parse_args(int argc, char **argv, struct copts *o)
 {
     enum { O_DB = 256, O_POINT, O_FILTER, O_PCAPDIR, O_BUFFER, O_USER, O_CONFIG, O_NOPARSE,
-           O_STATS, O_PFSIZE, O_PFTIME, O_PLIMIT, O_PFREE };
+           O_STATS, O_PFSIZE, O_PFTIME, O_PLIMIT, O_PFREE, O_NODETECT };
     static const struct option lo[] = {
         {"interface", required_argument, NULL, 'i'},
         {"filter", required_argument, NULL, O_FILTER},
@@ -740,6 +753,7 @@ static int parse_args(int argc, char **argv, struct copts *o)
         {"user", required_argument, NULL, O_USER},
         {"config", required_argument, NULL, O_CONFIG},
         {"no-parsers", no_argument, NULL, O_NOPARSE},
+        {"no-detect", no_argument, NULL, O_NODETECT},
         {"stats-interval", required_argument, NULL, O_STATS},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
@@ -799,6 +813,7 @@ static int parse_args(int argc, char **argv, struct copts *o)
         case O_PFREE: key = "pcap-min-free"; break;
         case O_CONFIG: break;
         case O_NOPARSE: o->no_parsers = true; break;
+        case O_NODETECT: o->no_detect = true; break;
         case 'v': o->verbose = true; o->quiet = false; break;
         case 'q': o->quiet = true; o->verbose = false; break;
         default: usage(stderr); return 2;
@@ -839,6 +854,7 @@ int otw_cmd_capture(int argc, char **argv)
     struct otw_store *st = NULL;
     struct otw_pcapstore *ps = NULL;
     struct otw_flow_config fc;
+    struct otw_detect *det = NULL;
     int64_t point_id = 0;
     int status = 1, rc;
     sigset_t oldmask;
@@ -902,6 +918,16 @@ int otw_cmd_capture(int argc, char **argv)
         ERR("%s", err.msg);
         goto out;
     }
+    {
+        size_t nops;    /* --filter ot-operational: the approved operational flows */
+        if (otw_filter_load_baseline(r.filter, st, &nops, &err) != 0) {
+            ERR("%s", err.msg);
+            goto out;
+        }
+        if (otw_filter_needs_baseline(r.filter) && nops == 0)
+            WARN("--filter ot-operational: the baseline has no approved operational "
+                 "communication: nothing is left out");
+    }
     if (o.point != NULL && otw_store_point_id(st, o.point, &point_id, &err) != 0) {
         ERR("%s", err.msg);
         goto out;
@@ -937,7 +963,28 @@ int otw_cmd_capture(int argc, char **argv)
     fc.parse_apps = !o.no_parsers;
     fc.update_us = 10 * 1000000LL;   /* open sessions visible within ~10 s */
     block_signals(&oldmask);
+    if (!o.no_detect) {
+        struct otw_detect_config dc;
+        otw_detect_config_default(&dc);
+        if (otw_plant_tz_set(otw_config_get(o.settings, "plant.timezone"), &err) != 0) {
+            ERR("%s: plant.timezone: %s", otw_config_where(o.settings, "plant.timezone"),
+                err.msg);
+            status = 2;
+            goto out;
+        }
+        if (otw_detect_config_load(&dc, o.settings, &err) != 0) {
+            ERR("%s", err.msg);
+            status = 2;
+            goto out;
+        }
+        if (dc.enabled && (det = otw_detect_new(st, o.settings, &err)) == NULL) {
+            ERR("detection: %s", err.msg);
+            goto out;
+        }
+    }
     r.writer = otw_writer_start(st, 0, point_id, &err);
+    if (r.writer != NULL && det != NULL)
+        otw_writer_set_detect(r.writer, det);
     if (r.writer != NULL && pthread_create(&r.sq.thread, NULL, stats_thread, &r.sq) == 0)
         r.sq.started = true;
     pthread_sigmask(SIG_SETMASK, &oldmask, NULL);
@@ -1030,6 +1077,7 @@ out:
         otw_writer_finish(r.writer, &err);
     }
     otw_pcapstore_close(ps, &err);
+    otw_detect_free(det);     /* after the writer: it used the engine */
     stats_finish(&r.sq);
     otw_pipeline_free(r.pl);
     for (int i = 0; i < r.nifs; i++)

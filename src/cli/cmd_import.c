@@ -24,7 +24,10 @@
 #include "capture/filter.h"
 #include "capture/reader.h"
 #include "cli/cli.h"
+#include "core/config.h"
 #include "core/timeutil.h"
+#include "detect/detect.h"
+#include "detect/schedule.h"
 #include "flow/pipeline.h"
 #include "store/store.h"
 #include "store/writer.h"
@@ -41,6 +44,16 @@ struct opts {
     int progress;       /* -1 auto (terminal), 0 off, 1 on */
     struct otw_flow_config flow;
     struct otw_filter *filter;
+    struct detection *det;  /* NULL: --no-detect or detect.enabled = no */
+};
+
+/* Detection: one engine for the run, loaded again after a file's share of
+ * the alerts was taken out (--force) or a file failed to store. */
+struct detection {
+    struct otw_config *cfg;
+    struct otw_detect *d;
+    bool reload;
+    uint64_t opened, updated;
 };
 
 struct totals {
@@ -86,10 +99,18 @@ static void usage(FILE *f)
             "  --max-session SEC    longer sessions are stored in segments (default 3600)\n"
             "  --max-sessions N     sessions held in memory at once (default 1000000)\n"
             "  --no-parsers         do not identify or parse application protocols\n"
+            "  --config FILE        settings file: plant.timezone, plant.networks, asset,\n"
+            "                       detect.*, alert.* (default " OTW_DEFAULT_CONFIG " when it\n"
+            "                       exists; docs/ALERTS.md)\n"
+            "  --no-detect          store sessions only: no baseline learning, no alerts\n"
             "  --progress, --no-progress\n"
             "                       progress line (default: when stderr is a terminal)\n"
             "  -q, --quiet          only errors and the summary line\n"
             "  -h, --help           this text\n"
+            "\n"
+            "Every session also goes past the baseline and the detectors: while the baseline\n"
+            "learns ('otwatch baseline mode'), imports teach it what is normal; once it\n"
+            "protects, what is not normal raises alerts ('otwatch alerts').\n"
             "\n"
             "Exit status: 0 all files read (or already imported), 1 some input failed,\n"
             "2 usage error.\n");
@@ -330,6 +351,14 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
             tot->files_skipped++;
             return 0;
         }
+        if (o->det != NULL) {
+            if (otw_store_alerts_forget_file(st, info.id, &err) != 0) {
+                fprintf(stderr, "otwatch import: %s\n", err.msg);
+                tot->files_failed++;
+                return 1;
+            }
+            o->det->reload = true;
+        }
         if (otw_store_file_forget(st, info.id, &err) != 0) {
             fprintf(stderr, "otwatch import: %s\n", err.msg);
             tot->files_failed++;
@@ -383,7 +412,22 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
             tot->files_failed++;
             return 1;
         }
+        if (o->det != NULL && (o->det->d == NULL || o->det->reload)) {
+            otw_detect_free(o->det->d);
+            o->det->reload = false;
+            if ((o->det->d = otw_detect_new(st, o->det->cfg, &err)) == NULL) {
+                fprintf(stderr, "otwatch import: detection: %s\n", err.msg);
+                otw_store_file_abort(st);
+                otw_reader_free(r);
+                tot->files_failed++;
+                return 1;
+            }
+        }
+        if (o->det != NULL)
+            otw_detect_set_file(o->det->d, info.id);
         fr.writer = otw_writer_start(st, info.id, point_id, &err);
+        if (fr.writer != NULL && o->det != NULL)
+            otw_writer_set_detect(fr.writer, o->det->d);
     }
     if (fr.writer != NULL)
         fr.pl = otw_pipeline_new(&o->flow, o->filter, fr.writer, pipeline_note, &fr);
@@ -434,6 +478,16 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
     info.sessions = otw_writer_sessions(fr.writer);
     rc = otw_writer_finish(fr.writer, &err);
     fr.writer = NULL;
+    if (rc == 0 && o->det != NULL) {
+        /* alerts commit with the file */
+        struct otw_detect_stats ds0, ds1;
+        otw_detect_get_stats(o->det->d, &ds0);
+        otw_detect_finish(o->det->d);
+        rc = otw_detect_save(o->det->d, st, &err);
+        otw_detect_get_stats(o->det->d, &ds1);
+        o->det->opened += ds1.alerts_opened - ds0.alerts_opened;
+        o->det->updated += ds1.alerts_updated - ds0.alerts_updated;
+    }
     info.status = status;
     info.packets = fr.packets;
     info.first_us = fr.first_us;
@@ -443,6 +497,8 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
         /* The store failed (disk full, ...): the file's transaction is rolled
          * back; what was stored before this file stays. */
         otw_store_file_abort(st);
+        if (o->det != NULL)
+            o->det->reload = true;  /* its alerts were rolled back with the file */
         fprintf(stderr, "otwatch import: %s: not stored: %s\n", path, err.msg);
         tot->files_failed++;
         status = -1;
@@ -583,7 +639,7 @@ static int parse_secs(const char *s, int64_t *out_us)
 int otw_cmd_import(int argc, char **argv)
 {
     enum { O_DB = 256, O_POINT, O_FILTER, O_FORCE, O_TCP, O_UDP, O_OTHER, O_MAXLEN, O_MAXFLOWS,
-           O_PROGRESS, O_NOPROGRESS, O_NOPARSE, O_COPY };
+           O_PROGRESS, O_NOPROGRESS, O_NOPARSE, O_COPY, O_CONFIG, O_NODETECT };
     static const struct option lo[] = {
         {"db", required_argument, NULL, O_DB},
         {"point", required_argument, NULL, O_POINT},
@@ -598,6 +654,8 @@ int otw_cmd_import(int argc, char **argv)
         {"no-progress", no_argument, NULL, O_NOPROGRESS},
         {"no-parsers", no_argument, NULL, O_NOPARSE},
         {"copy", required_argument, NULL, O_COPY},
+        {"config", required_argument, NULL, O_CONFIG},
+        {"no-detect", no_argument, NULL, O_NODETECT},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -607,11 +665,15 @@ int otw_cmd_import(int argc, char **argv)
     struct pathlist pl = {0};
     struct otw_store *st = NULL;
     struct totals tot;
+    struct detection det;
+    const char *config = NULL;
+    bool no_detect = false;
     int c, status = 0;
     char a[32], b[32];
 
     memset(&o, 0, sizeof(o));
     memset(&tot, 0, sizeof(tot));
+    memset(&det, 0, sizeof(det));
     o.db = otw_cli_default_db();
     o.progress = -1;
     otw_flow_config_default(&o.flow);
@@ -666,6 +728,8 @@ int otw_cmd_import(int argc, char **argv)
         case O_NOPROGRESS: o.progress = 0; break;
         case O_NOPARSE: o.flow.parse_apps = false; break;
         case O_COPY: o.copy_dir = optarg; break;
+        case O_CONFIG: config = optarg; break;
+        case O_NODETECT: no_detect = true; break;
         case 'q': o.quiet = true; break;
         case 'h': usage(stdout); otw_filter_free(o.filter); return 0;
         default: usage(stderr); otw_filter_free(o.filter); return 2;
@@ -680,6 +744,34 @@ int otw_cmd_import(int argc, char **argv)
     if (!otw_filter_active(o.filter)) {
         otw_filter_free(o.filter);
         o.filter = NULL;
+    }
+    /* settings: the plant's time zone and networks, names, detection, outputs */
+    if ((det.cfg = otw_config_new()) == NULL ||
+        otw_config_load(det.cfg, config ? config : OTW_DEFAULT_CONFIG, config != NULL,
+                        &err) != 0) {
+        fprintf(stderr, "otwatch import: %s\n", det.cfg ? err.msg : "out of memory");
+        otw_config_free(det.cfg);
+        otw_filter_free(o.filter);
+        return 2;
+    }
+    if (otw_plant_tz_set(otw_config_get(det.cfg, "plant.timezone"), &err) != 0) {
+        fprintf(stderr, "otwatch import: %s: plant.timezone: %s\n",
+                otw_config_where(det.cfg, "plant.timezone"), err.msg);
+        otw_config_free(det.cfg);
+        otw_filter_free(o.filter);
+        return 2;
+    }
+    {
+        struct otw_detect_config dc;
+        otw_detect_config_default(&dc);
+        if (otw_detect_config_load(&dc, det.cfg, &err) != 0) {
+            fprintf(stderr, "otwatch import: %s\n", err.msg);
+            otw_config_free(det.cfg);
+            otw_filter_free(o.filter);
+            return 2;
+        }
+        if (!no_detect && dc.enabled)
+            o.det = &det;
     }
     for (int i = optind; i < argc; i++) {
         struct stat sb;
@@ -696,6 +788,17 @@ int otw_cmd_import(int argc, char **argv)
         fprintf(stderr, "otwatch import: %s\n", err.msg);
         status = 1;
         goto out;
+    }
+    {
+        size_t nops;    /* --filter ot-operational: the approved operational flows */
+        if (otw_filter_load_baseline(o.filter, st, &nops, &err) != 0) {
+            fprintf(stderr, "otwatch import: %s\n", err.msg);
+            status = 1;
+            goto out;
+        }
+        if (otw_filter_needs_baseline(o.filter) && nops == 0)
+            fprintf(stderr, "otwatch import: warning: --filter ot-operational: the baseline has "
+                            "no approved operational communication: nothing is left out\n");
     }
     otw_signals_install();
     tot.t0_us = otw_now_us();
@@ -716,8 +819,13 @@ int otw_cmd_import(int argc, char **argv)
                o.point ? o.point : "");
         if (otw_stop)
             printf("stopped by a signal: files not reached were not imported\n");
+        if (o.det != NULL && (det.opened || det.updated) && !o.quiet)
+            printf("alerts: %llu new, %llu updated ('otwatch alerts --db %s' lists them)\n",
+                   (unsigned long long)det.opened, (unsigned long long)det.updated, o.db);
     }
 out:
+    otw_detect_free(det.d);
+    otw_config_free(det.cfg);
     otw_store_close(st);
     otw_filter_free(o.filter);
     for (size_t i = 0; i < pl.n; i++)

@@ -11,6 +11,7 @@
 #include "cli/cli.h"
 #include "cli/output.h"
 #include "core/timeutil.h"
+#include "detect/assets.h"
 #include "query/query.h"
 #include "store/store.h"
 
@@ -34,19 +35,22 @@ static void usage(FILE *f)
             "  --limit N               at most N sessions (default 1000 for table, none else)\n"
             "  --sort FIELD            sort by a field; --desc for descending order\n"
             "  --desc                  descending order\n"
+            "  --filter ot-operational leave out the approved operational communications of\n"
+            "                          the baseline: maintenance and anything new remain\n"
             "  -h, --help              this text\n");
 }
 
 struct ctx {
     enum otw_out_format fmt;
     uint64_t rows;
+    struct otw_assets *assets;      /* names and roles of hosts, or NULL */
 };
 
 static int on_row(void *p, const struct otw_session_row *r)
 {
     struct ctx *c = p;
 
-    otw_out_session(stdout, c->fmt, r);
+    otw_out_session_ex(stdout, c->fmt, r, c->assets);
     c->rows++;
     return 0;
 }
@@ -54,7 +58,7 @@ static int on_row(void *p, const struct otw_session_row *r)
 
 int otw_cmd_sessions(int argc, char **argv)
 {
-    enum { O_DB = 256, O_SINCE, O_UNTIL, O_FORMAT, O_LIMIT, O_SORT, O_DESC };
+    enum { O_DB = 256, O_SINCE, O_UNTIL, O_FORMAT, O_LIMIT, O_SORT, O_DESC, O_FILTER };
     static const struct option lo[] = {
         {"db", required_argument, NULL, O_DB},
         {"since", required_argument, NULL, O_SINCE},
@@ -63,6 +67,7 @@ int otw_cmd_sessions(int argc, char **argv)
         {"limit", required_argument, NULL, O_LIMIT},
         {"sort", required_argument, NULL, O_SORT},
         {"desc", no_argument, NULL, O_DESC},
+        {"filter", required_argument, NULL, O_FILTER},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -74,7 +79,7 @@ int otw_cmd_sessions(int argc, char **argv)
     struct ctx cx;
     char *expr = NULL;
     int c, rc = 1;
-    bool limit_set = false;
+    bool limit_set = false, ot_operational = false;
 
     memset(&sq, 0, sizeof(sq));
     memset(&cx, 0, sizeof(cx));
@@ -110,6 +115,14 @@ int otw_cmd_sessions(int argc, char **argv)
         }
         case O_SORT: sq.sort_field = optarg; break;
         case O_DESC: sq.sort_desc = true; break;
+        case O_FILTER:
+            /* the preset in the expression language (docs/BASELINE.md) */
+            if (strcmp(optarg, "ot-operational") != 0 && strcmp(optarg, "all") != 0) {
+                fprintf(stderr, "otwatch sessions: --filter takes ot-operational or all\n");
+                return 2;
+            }
+            ot_operational |= strcmp(optarg, "ot-operational") == 0;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -131,6 +144,22 @@ int otw_cmd_sessions(int argc, char **argv)
             n += l;
         }
     }
+    if (ot_operational) {
+        static const char preset[] = "!(baseline == approved && baseline.category == operational)";
+        size_t n = (expr ? strlen(expr) + 8 : 0) + sizeof(preset);
+        char *e = malloc(n);
+
+        if (e == NULL) {
+            free(expr);
+            return 1;
+        }
+        if (expr != NULL)
+            snprintf(e, n, "(%s) && %s", expr, preset);
+        else
+            snprintf(e, n, "%s", preset);
+        free(expr);
+        expr = e;
+    }
     if (!limit_set && cx.fmt == OTW_OUT_TABLE)
         sq.limit = 1000;
     if (otw_cli_parse_expr("sessions", expr, &q) != 0) {
@@ -143,6 +172,10 @@ int otw_cmd_sessions(int argc, char **argv)
         fprintf(stderr, "otwatch sessions: %s\n", err.msg);
         goto out;
     }
+    /* host names and roles: the settings file ($OTWATCH_CONFIG) and `assets set` */
+    if ((rc = otw_cli_assets_open("otwatch sessions", st, NULL, false, &cx.assets)) != 0)
+        goto out;
+    rc = 1;
     otw_out_begin(stdout, cx.fmt);
     if (otw_store_sessions_query(st, &sq, on_row, &cx, &err) != 0) {
         fprintf(stderr, "otwatch sessions: %s\n", err.msg);
@@ -157,6 +190,7 @@ int otw_cmd_sessions(int argc, char **argv)
     }
     rc = 0;
 out:
+    otw_assets_free(cx.assets);
     otw_store_close(st);
     otw_query_free(q);
     free(expr);

@@ -12,6 +12,7 @@
 
 #include "core/session.h"
 #include "core/timeutil.h"
+#include "detect/assets.h"
 
 int otw_out_parse_format(const char *s, enum otw_out_format *f)
 {
@@ -68,10 +69,12 @@ struct kv {
     long long i;
 };
 
-#define NKV 36
+#define NKV 40
 
-static size_t row_kv(const struct otw_session_row *r, struct kv *kv, char bufs[][64])
+static size_t row_kv(const struct otw_session_row *r, const struct otw_assets *as, struct kv *kv,
+                     char bufs[][64])
 {
+    const char *sname = NULL, *srole = NULL, *dname = NULL, *drole = NULL;
     const struct otw_session *s = &r->s;
     static const uint8_t zero[6];
     size_t n = 0;
@@ -162,6 +165,28 @@ static size_t row_kv(const struct otw_session_row *r, struct kv *kv, char bufs[]
         STR("otwatch.file", r->file);
     else
         NUL("otwatch.file");
+    /* names and roles people gave (otwatch assets); last, so CSV columns
+     * before them keep their places */
+    if (as != NULL) {
+        otw_assets_name_role(as, s->src_ip, &sname, &srole);
+        otw_assets_name_role(as, s->dst_ip, &dname, &drole);
+    }
+    if (sname)
+        STR("source.name", sname);
+    else
+        NUL("source.name");
+    if (srole)
+        STR("source.role", srole);
+    else
+        NUL("source.role");
+    if (dname)
+        STR("destination.name", dname);
+    else
+        NUL("destination.name");
+    if (drole)
+        STR("destination.role", drole);
+    else
+        NUL("destination.role");
 #undef STR
 #undef INT
 #undef NUL
@@ -279,7 +304,7 @@ void otw_out_begin(FILE *f, enum otw_out_format fmt)
         size_t n;
 
         memset(&r, 0, sizeof(r));
-        n = row_kv(&r, kv, bufs);
+        n = row_kv(&r, NULL, kv, bufs);
         for (size_t i = 0; i < n; i++) {
             if (i)
                 fputc(',', f);
@@ -289,11 +314,14 @@ void otw_out_begin(FILE *f, enum otw_out_format fmt)
     }
 }
 
-static void endpoint(char *buf, size_t len, const struct otw_session *s, bool src)
+static void endpoint(char *buf, size_t len, const struct otw_session *s, bool src,
+                     const struct otw_assets *as)
 {
     char ip[64];
     const uint8_t *a = src ? s->src_ip : s->dst_ip;
     uint16_t port = src ? s->src_port : s->dst_port;
+    const char *name = NULL, *role = NULL;
+    size_t n;
 
     otw_ip_str(a, ip, sizeof(ip));
     if (s->proto != 6 && s->proto != 17 && s->proto != 132)
@@ -302,6 +330,9 @@ static void endpoint(char *buf, size_t len, const struct otw_session *s, bool sr
         snprintf(buf, len, "[%s]:%u", ip, port);
     else
         snprintf(buf, len, "%s:%u", ip, port);
+    /* the host's name (or role) next to the address: "192.168.10.20:502 (scada)" */
+    if (as != NULL && otw_assets_name_role(as, a, &name, &role) && (n = strlen(buf)) < len)
+        snprintf(buf + n, len - n, " (%s)", name ? name : role);
 }
 
 static void duration(char *buf, size_t len, int64_t us)
@@ -320,14 +351,20 @@ static void duration(char *buf, size_t len, int64_t us)
 
 void otw_out_session(FILE *f, enum otw_out_format fmt, const struct otw_session_row *r)
 {
+    otw_out_session_ex(f, fmt, r, NULL);
+}
+
+void otw_out_session_ex(FILE *f, enum otw_out_format fmt, const struct otw_session_row *r,
+                        const struct otw_assets *as)
+{
     const struct otw_session *s = &r->s;
 
     if (fmt == OTW_OUT_TABLE) {
-        char t[32], d[16], src[80], dst[80], pb[16], b1[16], b2[16], st[24], app[64];
+        char t[32], d[16], src[160], dst[160], pb[16], b1[16], b2[16], st[24], app[64];
         size_t a0 = strspn(r->protocols, " ");
 
-        endpoint(src, sizeof(src), s, true);
-        endpoint(dst, sizeof(dst), s, false);
+        endpoint(src, sizeof(src), s, true, as);
+        endpoint(dst, sizeof(dst), s, false, as);
         duration(d, sizeof(d), s->last_us - s->first_us);
         if (s->icmp_type >= 0)
             snprintf(st, sizeof(st), "type %d/%d", s->icmp_type, s->icmp_code);
@@ -355,7 +392,7 @@ void otw_out_session(FILE *f, enum otw_out_format fmt, const struct otw_session_
     {
         struct kv kv[NKV];
         char bufs[16][64];
-        size_t n = row_kv(r, kv, bufs);
+        size_t n = row_kv(r, as, kv, bufs);
 
         if (fmt == OTW_OUT_JSON) {
             json_t *o = json_object();

@@ -144,6 +144,8 @@ static int decode_ethertype(struct otw_cur *c, uint16_t type, uint32_t wire_left
         p->ethertype = type;
         return decode_arp(c, p);
     }
+    p->l2_payload = c->err ? NULL : c->p;
+    p->l2_payload_cap = (uint32_t)otw_cur_left(c);
     return set_l2kind_from_type(p, type);
 }
 
@@ -170,6 +172,8 @@ static int decode_llc(struct otw_cur *c, uint32_t wire_left, struct otw_pkt *p, 
             return OTW_DEC_L2;
         if (oui[0] == 0x00 && oui[1] == 0x00 && oui[2] == 0x0c && type == 0x2000) {
             p->l2kind = OTW_L2_CDP;
+            p->l2_payload = c->p;
+            p->l2_payload_cap = (uint32_t)otw_cur_left(c);
             return OTW_DEC_L2;
         }
         if (oui[0] == 0 && oui[1] == 0 && oui[2] == 0)

@@ -59,6 +59,10 @@ struct otw_pkt {
     const uint8_t *payload;     /* start of transport payload within the frame (may be NULL) */
     uint32_t payload_cap;       /* payload bytes present in the frame */
     const char *malformed;      /* NULL, or the name of what did not fit ("ipv4.total_length") */
+    /* Not IP: what follows the ethertype (LLDP, PROFINET) or the SNAP
+     * header (CDP) within the frame, for decode/l2name.c; NULL otherwise. */
+    const uint8_t *l2_payload;
+    uint32_t l2_payload_cap;
 };
 
 #endif

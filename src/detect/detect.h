@@ -18,6 +18,7 @@
 
 /* Thresholds and switches (`detect.*` settings; defaults in docs/ALERTS.md). */
 struct otw_detect_config {
+    bool enabled;                   /* detect.enabled (default yes) */
     char networks[512];             /* plant.networks: CIDRs inside the plant */
     int64_t scan_window_s;          /* port scan / sweep window */
     int64_t scan_min_ports;         /* distinct ports on one host */
@@ -32,6 +33,7 @@ struct otw_detect_config {
     int64_t volume_min_sessions;    /* and at least this many per hour */
     int64_t volume_min_bytes;
     int64_t hold_s;                 /* novelty alerts wait this long (a scan folds them) */
+    int64_t hours_min_sessions;     /* off_hours "unusual hour": learned sessions, at least */
 };
 void otw_detect_config_default(struct otw_detect_config *c);
 int otw_detect_config_load(struct otw_detect_config *c, const struct otw_config *cfg,
@@ -44,6 +46,10 @@ struct otw_detect;
 struct otw_detect *otw_detect_new(struct otw_store *st, const struct otw_config *cfg,
                                   struct otw_err *err);
 void otw_detect_free(struct otw_detect *d);
+
+/* The imported file the next records come from (0: live capture): each
+ * alert keeps its share per file, so importing a file again can take it out. */
+void otw_detect_set_file(struct otw_detect *d, int64_t file_id);
 
 /* Writer thread: a record was stored (s->app still attached). */
 void otw_detect_session(struct otw_detect *d, const struct otw_session *s, int64_t point_id);

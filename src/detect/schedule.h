@@ -9,7 +9,12 @@
  *
  * A schedule is a list of weekly spans: "Mon-Fri 09:00-10:00, Tue 13:00-17:00",
  * "Sat,Sun 00:00-24:00", "daily 22:00-06:00" (a span may cross midnight: it
- * belongs to the day it starts on).
+ * belongs to the day it starts on). Days: Mon..Sun (or full names), ranges
+ * (Fri-Mon wraps), daily, weekdays, weekends. Start inclusive, end
+ * exclusive, to the minute, in plant wall-clock time.
+ *
+ * Threads: otw_plant_tz_set() changes the process's TZ; call it at start-up
+ * before any thread reads plant time.
  */
 #ifndef OTW_SCHEDULE_H
 #define OTW_SCHEDULE_H
@@ -30,6 +35,9 @@ struct otw_local {
 void otw_plant_local(int64_t us, struct otw_local *out);
 /* Hour of the week in plant time: 0 = Monday 00:00-00:59 .. 167 = Sunday 23h. */
 int otw_plant_how(int64_t us);
+/* "Mon 09" for hour of the week 9 (buf >= 8); and back (-1 if not one). */
+const char *otw_how_str(int how, char *buf, size_t len);
+int otw_how_parse(const char *s);
 
 struct otw_schedule;
 /* Parses a schedule; OTW_EINVAL with a message naming the bad part. */

@@ -170,12 +170,13 @@ void otw_sessinfo_from_row(struct otw_sessinfo *fi, const struct otw_session_row
 {
     int best = -1;
     size_t al;
+    const char *pr = r->protocols + strspn(r->protocols, " ");  /* stored " modbus " */
 
     base(fi, &r->s, point_id);
-    al = strcspn(r->protocols, " ");
+    al = strcspn(pr, " ");
     if (al >= sizeof(fi->app))
         al = sizeof(fi->app) - 1;
-    memcpy(fi->app, r->protocols, al);
+    memcpy(fi->app, pr, al);
     fi->app[al] = '\0';
     for (size_t i = 0; i < r->nfields; i++) {
         const struct otw_row_field *f = &r->fields[i];

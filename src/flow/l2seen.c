@@ -4,8 +4,12 @@
  * Open addressing, linear probing, at most `cap` rows; when it would pass
  * 3/4 full the rows go to the flush callback and the table starts again, so
  * memory is bounded whatever the traffic. The store adds the counts up.
+ * A name the frames carry (decode/l2name.c: LLDP, CDP, PROFINET DCP, DHCP,
+ * NetBIOS) goes on the row; the latest wins.
  */
 #include "flow/l2seen.h"
+
+#include "decode/l2name.h"
 
 #include <stdlib.h>
 #include <stdio.h>
@@ -124,6 +128,7 @@ void otw_l2seen_add(struct otw_l2seen *t, int64_t ts_us, const struct otw_pkt *p
     }
     snprintf(k.kind, sizeof(k.kind), "%s", otw_l2seen_kind(p));
     k.vlan = p->nvlan ? p->vlan[0] : 0;
+    otw_l2_name(p, k.name, sizeof(k.name));
 
     memcpy(key, k.mac, 6);
     memcpy(key + 6, k.ip, 16);
@@ -141,6 +146,8 @@ void otw_l2seen_add(struct otw_l2seen *t, int64_t ts_us, const struct otw_pkt *p
             memcmp(s->row.ip, k.ip, 16) == 0 && s->row.has_ip == k.has_ip &&
             s->row.vlan == k.vlan && strcmp(s->row.kind, k.kind) == 0) {
             s->row.packets++;
+            if (k.name[0] != '\0' && ts_us >= s->row.last_us)
+                memcpy(s->row.name, k.name, sizeof(k.name));
             if (ts_us < s->row.first_us)
                 s->row.first_us = ts_us;
             if (ts_us > s->row.last_us)

@@ -65,13 +65,15 @@ static ssize_t dhcp_parse(void *state, struct otw_app *app, int dir, const uint8
 {
     struct otw_cur c;
     int type = 0;
+    char mac[18] = "";
+    const uint8_t *host = NULL;
+    uint8_t hostlen = 0;
 
     if (dhcp_probe(p, len, dir, NULL) != OTW_PROBE_YES) {
         otw_app_event(app, "dhcp.bad_header");
         return (ssize_t)len;
     }
     if (p[1] == 1 && p[2] == 6) {   /* Ethernet */
-        char mac[18];
         snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", p[28], p[29], p[30], p[31],
                  p[32], p[33]);
         otw_app_str(app, "dhcp.client_mac", mac, 17);
@@ -102,6 +104,8 @@ static ssize_t dhcp_parse(void *state, struct otw_app *app, int dir, const uint8
             break;
         case 12:
             otw_app_str(app, "dhcp.hostname", (const char *)v, olen);
+            host = v;
+            hostlen = olen;
             break;
         case 60:
             otw_app_str(app, "dhcp.vendor_class", (const char *)v, olen);
@@ -118,6 +122,20 @@ static ssize_t dhcp_parse(void *state, struct otw_app *app, int dir, const uint8
     }
     if (type == 5 && otw_be32(p + 16) != 0)
         ip4(app, "dhcp.assigned_ip", p + 16);
+    /* the pairs, for the asset inventory: one session may carry several
+     * clients' broadcasts */
+    if (mac[0] != '\0' && host != NULL && hostlen > 0) {
+        char pair[18 + 256];
+        int n = snprintf(pair, sizeof(pair), "%s %.*s", mac, (int)hostlen, (const char *)host);
+        otw_app_str(app, "dhcp.client_name", pair, (size_t)OTW_MIN(n, (int)sizeof(pair) - 1));
+    }
+    if (mac[0] != '\0' && type == 5 && otw_be32(p + 16) != 0) {
+        char pair[18 + INET_ADDRSTRLEN], a[INET_ADDRSTRLEN];
+        if (inet_ntop(AF_INET, p + 16, a, sizeof(a)) != NULL) {
+            snprintf(pair, sizeof(pair), "%s %s", mac, a);
+            otw_app_strz(app, "dhcp.lease", pair);
+        }
+    }
     return (ssize_t)len;
 }
 
@@ -128,6 +146,8 @@ static const struct otw_pfield dhcp_fields[] = {
     {"dhcp.vendor_class", OTW_PF_STR, "vendor class identifier (option 60)"},
     {"dhcp.requested_ip", OTW_PF_STR, "requested IP address (option 50)"},
     {"dhcp.assigned_ip", OTW_PF_STR, "address assigned by an ACK (yiaddr)"},
+    {"dhcp.client_name", OTW_PF_STR, "client MAC and its host name: \"02:0a:c0:a8:0a:0a hmi01\""},
+    {"dhcp.lease", OTW_PF_STR, "client MAC and the address an ACK gave it: \"MAC 192.168.10.10\""},
     {NULL, 0, NULL},
 };
 

@@ -234,6 +234,21 @@ static size_t dns_skip_name(const uint8_t *m, size_t len, size_t pos)
     return 0;
 }
 
+/* An A/AAAA record's owner name with its address, "plc1.plant.example
+ * 192.168.10.30": the pair, for the asset inventory, even when a session
+ * holds several questions. */
+static void dns_resolved(struct otw_app *app, const uint8_t *m, size_t len, size_t rr,
+                         const char *addr)
+{
+    char name[DNS_NAME_MAX + 1], pair[DNS_NAME_MAX + 1 + INET6_ADDRSTRLEN + 1];
+    size_t nlen, next;
+
+    if (dns_name(m, len, rr, name, &nlen, &next) != 0 || nlen == 0)
+        return;
+    snprintf(pair, sizeof(pair), "%.*s %s", (int)nlen, name, addr);
+    otw_app_strz(app, "dns.resolved", pair);
+}
+
 static void dns_message(struct otw_app *app, const uint8_t *m, size_t len)
 {
     char name[DNS_NAME_MAX + 1];
@@ -290,16 +305,20 @@ static void dns_message(struct otw_app *app, const uint8_t *m, size_t len)
         }
         switch (type) {
         case 1:
-            if (rdlen == 4 && inet_ntop(AF_INET, m + rd, txt, sizeof(txt)))
+            if (rdlen == 4 && inet_ntop(AF_INET, m + rd, txt, sizeof(txt))) {
                 otw_app_strz(app, "dns.answer", txt);
-            else if (rdlen != 4)
+                dns_resolved(app, m, len, pos, txt);
+            } else if (rdlen != 4) {
                 otw_app_event(app, "dns.bad_rdata");
+            }
             break;
         case 28:
-            if (rdlen == 16 && inet_ntop(AF_INET6, m + rd, txt, sizeof(txt)))
+            if (rdlen == 16 && inet_ntop(AF_INET6, m + rd, txt, sizeof(txt))) {
                 otw_app_strz(app, "dns.answer", txt);
-            else if (rdlen != 16)
+                dns_resolved(app, m, len, pos, txt);
+            } else if (rdlen != 16) {
                 otw_app_event(app, "dns.bad_rdata");
+            }
             break;
         case 2: case 5: case 12:
             /* The name may point anywhere before it in the message. */
@@ -366,6 +385,7 @@ static const struct otw_pfield dns_fields[] = {
     {"dns.qtype_code", OTW_PF_INT, "question type number"},
     {"dns.rcode", OTW_PF_STR, "response code name: noerror, nxdomain, servfail, refused ..."},
     {"dns.answer", OTW_PF_STR, "A/AAAA address or CNAME/PTR/NS name of an answer record"},
+    {"dns.resolved", OTW_PF_STR, "an A/AAAA answer's name and address: \"plc1.example 10.0.0.5\""},
     {NULL, 0, NULL},
 };
 

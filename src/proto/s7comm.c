@@ -350,6 +350,63 @@ static void job(struct otw_app *app, const uint8_t *par, size_t plen)
     }
 }
 
+/* Text of an SZL record field: up to a NUL, trailing blanks dropped. */
+static void szl_text(struct otw_app *app, const char *field, const uint8_t *t, size_t n)
+{
+    size_t l = 0;
+
+    while (l < n && t[l] != 0)
+        l++;
+    while (l > 0 && t[l - 1] == ' ')
+        l--;
+    if (l > 0)
+        otw_app_str(app, field, (const char *)t, l);
+}
+
+/*
+ * A read_szl response's data (first fragment): return code 0xff, transport
+ * size, length(2), then SZL id(2) index(2) record length(2) record count(2)
+ * and the records. Identification lists (S7-300/400 system manual,
+ * "System status lists"):
+ *   0x0011 module identification: index(2) MlfB order number(20) ...;
+ *          index 1 is the module itself
+ *   0x001c component identification: index(2) text(24..32): 1 automation
+ *          system name, 2 module name, 3 plant designation, 5 serial
+ *          number, 7 module type name
+ */
+static void szl_response(struct otw_app *app, const uint8_t *dat, size_t dlen)
+{
+    struct otw_cur c;
+    uint16_t id, rlen, n;
+
+    otw_cur_init(&c, dat, dlen);
+    if (otw_cur_u8(&c) != 0xff)
+        return;
+    otw_cur_skip(&c, 3);
+    id = otw_cur_be16(&c);
+    otw_cur_skip(&c, 2);
+    rlen = otw_cur_be16(&c);
+    n = otw_cur_be16(&c);
+    if (c.err || rlen < 4 || ((id & 0xff) != 0x11 && (id & 0xff) != 0x1c))
+        return;
+    for (uint16_t i = 0; i < n && i < 16; i++) {
+        const uint8_t *r = otw_cur_ptr(&c, rlen);
+        uint16_t idx;
+        if (r == NULL)
+            return;     /* the rest is in a later fragment */
+        idx = otw_be16(r);
+        if ((id & 0xff) == 0x11 && idx == 1 && rlen >= 22)
+            szl_text(app, "s7.order_number", r + 2, 20);
+        else if ((id & 0xff) == 0x1c) {
+            static const char *const f1c[] = {NULL, "s7.system_name", "s7.module_name",
+                                              "s7.plant_id", NULL, "s7.serial", NULL,
+                                              "s7.module_type"};
+            if (idx < OTW_ARRAY_LEN(f1c) && f1c[idx] != NULL)
+                szl_text(app, f1c[idx], r + 2, rlen - 2u);
+        }
+    }
+}
+
 /* Userdata: parameter head 00 01 12, length, method, type|group, subfunction,
  * sequence [, data unit ref, last data unit, error code]. */
 static void userdata(struct otw_app *app, const uint8_t *par, size_t plen, const uint8_t *dat,
@@ -368,6 +425,8 @@ static void userdata(struct otw_app *app, const uint8_t *par, size_t plen, const
     if (type == 8) {        /* response */
         if (plen >= 12 && otw_be16(par + 10) != 0)
             otw_app_int(app, "s7.error_code", otw_be16(par + 10));
+        else if (group == 0x4 && sub == 0x01)
+            szl_response(app, dat, dlen);
         return;
     }
     if (type != 4)          /* push (0) and others: no request */
@@ -705,6 +764,12 @@ static const struct otw_pfield s7_fields[] = {
     {"s7.userdata_group", OTW_PF_STR, "userdata function group of a request: cpu_functions ..."},
     {"s7.userdata_func", OTW_PF_STR, "userdata subfunction of a request: read_szl, list_blocks ..."},
     {"s7.szl_id", OTW_PF_STR, "SZL id of a read_szl request (0x0011 = module identification)"},
+    {"s7.order_number", OTW_PF_STR, "read_szl 0x0011 answer: the module's order number (MLFB)"},
+    {"s7.module_name", OTW_PF_STR, "read_szl 0x001c answer: module name"},
+    {"s7.module_type", OTW_PF_STR, "read_szl 0x001c answer: module type name"},
+    {"s7.system_name", OTW_PF_STR, "read_szl 0x001c answer: automation system name"},
+    {"s7.plant_id", OTW_PF_STR, "read_szl 0x001c answer: plant designation"},
+    {"s7.serial", OTW_PF_STR, "read_szl 0x001c answer: serial number"},
     {"s7.pdu_size", OTW_PF_INT, "PDU size granted by setup_communication"},
     {"s7.error", OTW_PF_STR, "error class of an ack/ack_data"},
     {"s7.error_code", OTW_PF_INT, "error class and code of an ack/ack_data or userdata response"},

@@ -48,6 +48,17 @@ static const struct otw_tok tcpflag_names[] = {
     {0, NULL},
 };
 
+/* The session's standing in the baseline (store/sqlite_query.c): the best
+ * status of the entries with its client, server, protocol and server port,
+ * and the category among those entries (operational wins a tie). */
+static const struct otw_tok baseline_names[] = {
+    {0, "approved"}, {1, "learned"}, {2, "new"}, {3, "none"}, {0, NULL},
+};
+
+static const struct otw_tok blcat_names[] = {
+    {0, "operational"}, {1, "maintenance"}, {2, "none"}, {0, NULL},
+};
+
 #define U16 0, 65535
 #define U8 0, 255
 #define POS 0, INT64_MAX
@@ -131,6 +142,14 @@ static const struct otw_field base_fields[OTW_F_APP] = {
     {OTW_F_PROTOCOL_GUESS, "protocol_guess", "otwatch.protocol_guess", OTW_FT_STRING,
      OTW_FF_NOECS, NONE, NULL,
      "protocol guessed from the server port alone, when no parser recognised the payload"},
+    {OTW_F_BASELINE, "baseline", "otwatch.baseline", OTW_FT_ENUM, OTW_FF_NOECS, NONE,
+     baseline_names,
+     "the session's client, server, protocol and server port in the baseline: approved, "
+     "learned, new (seen while protecting, not reviewed) or none"},
+    {OTW_F_BASELINE_CATEGORY, "baseline.category", "otwatch.baseline.category", OTW_FT_ENUM,
+     OTW_FF_NOECS, NONE, blcat_names,
+     "category of those baseline entries: operational, maintenance or none; "
+     "!(baseline == approved && baseline.category == operational) is ot-operational"},
 };
 
 /* The catalog: base_fields, then the parsers' fields. Built once, then

@@ -703,10 +703,13 @@ int otw_store_l2_put(struct otw_store *st, int64_t file_id, const struct otw_l2_
 
     if (st->ins_l2 == NULL &&
         otw_sqlite_prepare(st, &st->ins_l2,
-                "INSERT INTO l2_seen(mac, ip, kind, vlan, point_id, first_us, last_us, packets)"
-                " VALUES (?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(mac, ip, kind, vlan, point_id)"
+                "INSERT INTO l2_seen(mac, ip, kind, vlan, point_id, first_us, last_us, packets,"
+                " name) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)"
+                " ON CONFLICT(mac, ip, kind, vlan, point_id)"
                 " DO UPDATE SET first_us = MIN(first_us, excluded.first_us),"
-                " last_us = MAX(last_us, excluded.last_us), packets = packets + excluded.packets",
+                " last_us = MAX(last_us, excluded.last_us), packets = packets + excluded.packets,"
+                " name = CASE WHEN excluded.name <> '' AND excluded.last_us >= last_us"
+                " THEN excluded.name ELSE name END",
                 err) != 0)
         return OTW_ESTORE;
     if (file_id && otw_sqlite_prepare(st, &fs,
@@ -727,6 +730,7 @@ int otw_store_l2_put(struct otw_store *st, int64_t file_id, const struct otw_l2_
         sqlite3_bind_int64(s, 6, r->first_us);
         sqlite3_bind_int64(s, 7, r->last_us);
         sqlite3_bind_int64(s, 8, (int64_t)r->packets);
+        sqlite3_bind_text(s, 9, r->name, (int)strnlen(r->name, sizeof(r->name)), SQLITE_STATIC);
         if (sqlite3_step(s) != SQLITE_DONE)
             rc = otw_sqlite_fail(st, err, "storing layer-2 sightings");
         if (fs != NULL && rc == 0) {
@@ -753,7 +757,7 @@ int otw_store_l2_query(struct otw_store *st, otw_l2_cb cb, void *ctx, struct otw
 
     if (otw_sqlite_prepare(st, &s,
                 "SELECT l.mac, l.ip, l.kind, l.vlan, l.point_id, l.first_us, l.last_us,"
-                " l.packets, IFNULL(p.name, '') FROM l2_seen l LEFT JOIN points p"
+                " l.packets, IFNULL(p.name, ''), l.name FROM l2_seen l LEFT JOIN points p"
                 " ON p.id = l.point_id ORDER BY l.mac, l.ip, l.kind",
                 err) != 0)
         return OTW_ESTORE;
@@ -772,6 +776,7 @@ int otw_store_l2_query(struct otw_store *st, otw_l2_cb cb, void *ctx, struct otw
         r.first_us = sqlite3_column_int64(s, 5);
         r.last_us = sqlite3_column_int64(s, 6);
         r.packets = (uint64_t)sqlite3_column_int64(s, 7);
+        copy_text(r.name, sizeof(r.name), sqlite3_column_text(s, 9));
         if (cb(ctx, &r, (const char *)sqlite3_column_text(s, 8)) != 0) {
             rc = SQLITE_DONE;
             break;

@@ -54,6 +54,20 @@ struct col {
 
 #define PORTS_EXIST "(" S "proto IN (6, 17, 132))"
 
+/* The baseline entries of a session's client, server, protocol and server
+ * port (port 0 for protocols without ports), found through the entries'
+ * unique index. Their `rank` column (sqlite_baseline.c) is status rank * 2
+ * + category, with approved 0, learned 1, new 2 and operational 0,
+ * maintenance 1: the minimum / 2 is the best status and % 2 the category
+ * among the entries of that status, operational first. No entry gives
+ * NULL: `none` (3 and 2, the fields' last names). Short, because the same
+ * text is the ORDER BY of a sort by these fields. */
+#define BL_BEST                                                                               \
+    "(SELECT min(b.rank) FROM baseline_entries b WHERE b.client=" S "src_ip AND b.server="     \
+    S "dst_ip AND b.proto=" S "proto AND b.port=iif(" S "proto IN (6,17,132)," S "dst_port,0))"
+#define BL_STATUS "coalesce(" BL_BEST "/2,3)"
+#define BL_CATEGORY "coalesce(" BL_BEST "%2,2)"
+
 static const struct col cols[OTW_F__COUNT] = {
     [OTW_F_IP_SRC] = {H_PLAIN, S "src_ip", NULL, NULL, "1", S "src_ip"},
     [OTW_F_IP_DST] = {H_PLAIN, S "dst_ip", NULL, NULL, "1", S "dst_ip"},
@@ -99,6 +113,8 @@ static const struct col cols[OTW_F__COUNT] = {
     [OTW_F_STOP] = {H_PLAIN, S "end_us", NULL, NULL, "1", S "end_us"},
     [OTW_F_PROTOCOL_GUESS] = {H_PLAIN, S "protocol_guess", NULL, NULL,
                               "(" S "protocol_guess IS NOT NULL)", S "protocol_guess"},
+    [OTW_F_BASELINE] = {H_PLAIN, BL_STATUS, NULL, NULL, "1", BL_STATUS},
+    [OTW_F_BASELINE_CATEGORY] = {H_PLAIN, BL_CATEGORY, NULL, NULL, "1", BL_CATEGORY},
     [OTW_F_APP] = {H_APP, "value", NULL, NULL, NULL, NULL},
     [OTW_F_DURATION] = {H_PLAIN, "((" S "end_us - " S "start_us) / 1000000)", NULL, NULL, "1",
                         "(" S "end_us - " S "start_us)"},

@@ -152,6 +152,9 @@ struct otw_l2_row {
     int64_t point_id;
     int64_t first_us, last_us;
     uint64_t packets;
+    /* A name the frames carried (LLDP system name, CDP device id, PROFINET
+     * name of station, DHCP host name, NetBIOS name); the latest wins. */
+    char name[64];
 };
 int otw_store_l2_put(struct otw_store *st, int64_t file_id, const struct otw_l2_row *rows, size_t n,
                      struct otw_err *err);

@@ -4,7 +4,9 @@
  * The packet thread fills a batch (512 records) and hands it over through a
  * ring of QDEPTH slots guarded by one mutex and two condition variables.
  * The writer computes each record's Community ID (a SHA-1: kept off the
- * packet path) and inserts the batch.
+ * packet path) and inserts the batch, then hands each stored record and
+ * layer-2 row to the detection engine when there is one (detect/detect.h);
+ * live, the engine's alerts are saved in each commit's transaction.
  */
 #include "store/writer.h"
 
@@ -14,6 +16,7 @@
 #include <time.h>
 
 #include "core/commid.h"
+#include "detect/detect.h"
 #include "proto/app.h"
 
 #define BATCH 512
@@ -47,6 +50,7 @@ struct otw_writer {
     struct batch *cur;          /* packet thread's batch being filled */
     uint64_t sessions;
     char (*cids)[64];
+    struct otw_detect *detect;  /* NULL: no detection */
 };
 
 static void put(struct otw_writer *w, struct batch *b)
@@ -78,11 +82,24 @@ static void write_batch(struct otw_writer *w, struct batch *b)
                 w->cids[i][0] = '\0';
         w->rc = otw_store_sessions_put(w->st, w->file_id, w->point_id, b->u.s, w->cids, b->n,
                                        &w->err);
+        if (w->rc == 0 && w->detect != NULL)
+            for (size_t i = 0; i < b->n; i++)
+                otw_detect_session(w->detect, &b->u.s[i], w->point_id);
     } else {
         for (size_t i = 0; i < b->n; i++)
             b->u.l2[i].point_id = w->point_id;
         w->rc = otw_store_l2_put(w->st, w->file_id, b->u.l2, b->n, &w->err);
+        if (w->rc == 0 && w->detect != NULL)
+            otw_detect_l2(w->detect, b->u.l2, b->n);
     }
+}
+
+static int64_t wall_us(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static int64_t mono_us(void)
@@ -101,6 +118,13 @@ static void live_commit(struct otw_writer *w, bool force)
         return;
     if (!force && mono_us() - w->txn_started_us < COMMIT_US)
         return;
+    if (w->rc == 0 && w->detect != NULL) {
+        /* alerts commit with the sessions they come from */
+        otw_detect_tick(w->detect, wall_us());
+        if (force)
+            otw_detect_finish(w->detect);
+        w->rc = otw_detect_save(w->detect, w->st, &w->err);
+    }
     if (w->rc == 0)
         w->rc = otw_store_txn_commit(w->st, &w->err);
     w->txn_started_us = 0;
@@ -134,6 +158,11 @@ static void *run(void *arg)
         }
         if (w->qlen == 0 && w->done) {
             pthread_mutex_unlock(&w->mu);
+            if (w->live && w->detect != NULL && w->txn_started_us == 0 && w->rc == 0) {
+                /* the alerts still held are decided and saved */
+                w->rc = otw_store_txn_begin(w->st, &w->err);
+                w->txn_started_us = mono_us();
+            }
             live_commit(w, true);
             break;
         }
@@ -177,6 +206,13 @@ struct otw_writer *otw_writer_start(struct otw_store *st, int64_t file_id, int64
         return NULL;
     }
     return w;
+}
+
+void otw_writer_set_detect(struct otw_writer *w, struct otw_detect *d)
+{
+    pthread_mutex_lock(&w->mu);
+    w->detect = d;
+    pthread_mutex_unlock(&w->mu);
 }
 
 static struct batch *cur_batch(struct otw_writer *w, int kind)

@@ -18,6 +18,16 @@ struct otw_writer;
  * transaction (otw_store_file_begin/end) holds everything. */
 struct otw_writer *otw_writer_start(struct otw_store *st, int64_t file_id, int64_t point_id,
                                     struct otw_err *err);
+/* Detection (detect/detect.h): before the first record, hand the writer an
+ * engine; the writer thread then passes it every record it stored (with its
+ * parser data) and every layer-2 row. Live capture (file_id 0): before each
+ * commit the engine's time ticks and its alerts are saved in the same
+ * transaction; at the end everything held is decided and saved. With a
+ * file, the caller does that after otw_writer_finish(), before
+ * otw_store_file_end(). The engine stays the caller's to free. */
+struct otw_detect;
+void otw_writer_set_detect(struct otw_writer *w, struct otw_detect *d);
+
 /* Packet thread: queue one record (copied; the writer takes and frees s->app). */
 void otw_writer_session(struct otw_writer *w, const struct otw_session *s);
 /* Packet thread: queue layer-2 rows (copied). */

@@ -39,6 +39,9 @@ static const char schema[] =
     " (6, 'ot.class', 'read', 2), (1, 'other.num', 7, 1);"
     "CREATE INDEX sessions_src_ip ON sessions(src_ip);"
     "CREATE INDEX sessions_dst_ip ON sessions(dst_ip);"
+    /* the baseline fields look up this table (sqlite_baseline.c has the real one) */
+    "CREATE TABLE baseline_entries(client BLOB, server BLOB, proto INTEGER, port INTEGER,"
+    " rank INTEGER);"
     "INSERT INTO points VALUES (1, 'boundary-fw'), (2, 'control-sw1');"
     "INSERT INTO files VALUES (1, '/data/day1/a.pcap', NULL), (2, '/data/day2/b.pcap', NULL),"
     " (3, '/tmp/it''s [odd] 100%_x.pcap', NULL);";
