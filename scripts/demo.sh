@@ -11,6 +11,44 @@ for c in tests/testbed/demo.pcap tests/testbed/demo.pcap.gz tests/testbed/demo.p
     [ -f "$c" ] && { capture=$c; break; }
 done
 rm -f "$db" "$db-wal" "$db-shm"
+conf=testbed/plant.conf
+if [ -n "$capture" ] && command -v editcap >/dev/null 2>&1 && command -v tshark >/dev/null 2>&1; then
+    # The demo is a day at the plant (docs/TESTBED.md): 08:00 start-up and
+    # 09:30 scheduled maintenance are normal; from 10:40 the attacks come.
+    # Learn the morning, then protect and judge the rest of the day.
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+    first=$(tshark -r "$capture" -c 1 -T fields -e frame.time_epoch 2>/dev/null)
+    day=$(TZ=Asia/Tokyo date -d "@${first%.*}" +%F)
+    cut=$(TZ=UTC date -d "$day 10:40:00 +0900" '+%Y-%m-%d %H:%M:%S')
+    TZ=UTC editcap -B "$cut" "$capture" "$tmp/morning.pcap"
+    TZ=UTC editcap -A "$cut" "$capture" "$tmp/day.pcap"
+    echo "== learning the plant's normal from the morning (08:00-10:00 plant time)"
+    "$otw" import --db "$db" --config "$conf" --point control-sw1 "$tmp/morning.pcap"
+    "$otw" baseline approve --all --db "$db" >/dev/null
+    "$otw" baseline window set maintenance "daily 09:00-10:00" --db "$db"
+    "$otw" baseline window rule maintenance --client 192.168.10.40 --port tcp/22 --db "$db"
+    "$otw" baseline mode protecting --db "$db"
+    echo
+    echo "== the rest of the day, judged against it"
+    "$otw" import --db "$db" --config "$conf" --point control-sw1 "$tmp/day.pcap"
+    echo
+    echo "== alerts"
+    "$otw" alerts --db "$db" --lang en
+    echo
+    echo "== アラート (日本語)"
+    "$otw" alerts --db "$db" --lang ja
+    echo
+    echo "== assets"
+    "$otw" assets --db "$db" --config "$conf"
+    echo
+    echo "The database is $db. Try:"
+    echo "  $otw alerts show 1 --db $db"
+    echo "  $otw baseline show --db $db"
+    echo "  $otw sessions --db $db 'port.dst == 22'"
+    echo "  $otw fields"
+    exit 0
+fi
 if [ -n "$capture" ]; then
     echo "== importing $capture (the mock control system: normal day plus attacks)"
     "$otw" import --db "$db" --point control-sw1 "$capture"

@@ -157,7 +157,12 @@ ip netns exec "$NSB" tcpdump -i $VB -U -n -w "$T/td.pcap" 2>"$T/tcpdump.log" &
 TD_PID=$!
 PIDS+=("$TD_PID")
 wait_for "$T/tcpdump.log" "listening on" 10 || bad "tcpdump did not start"
-if ! start_capture "$T/cap1.log" --db "$DB1" --user root --pcap-dir "$T/pcap1"; then
+# Detection runs live too: with only A's address inside the plant, B is
+# "outside", so A's answered connections to it are outbound_connected alerts,
+# which must be there while the capture still runs.
+echo "plant.networks = $IPA/32" >"$T/plant.conf"
+if ! start_capture "$T/cap1.log" --db "$DB1" --user root --pcap-dir "$T/pcap1" \
+    --config "$T/plant.conf"; then
     bad "otwatch capture did not start"
     echo "$pass passed, $fail failed"
     exit 1
@@ -188,6 +193,21 @@ if [ -n "$seen_open" ] && [ "$seen_open" -le 15 ]; then
 else
     bad "open TCP session not visible within 15 s (seen: '${seen_open}')"
 fi
+# ... and so must its alert, raised from the open record, before it ends.
+alert_live=""
+for ((i = 0; i < 20; i++)); do
+    kill -0 "$LONG_PID" 2>/dev/null || break
+    if "$OTW" alerts --db "$DB1" --format json 2>/dev/null | python3 -c "
+import json, sys
+sys.exit(0 if any(a['kind'] == 'outbound_connected' and a['port'] == 9000
+                  for a in (json.loads(l) for l in sys.stdin if l.strip())) else 1)"; then
+        alert_live=yes
+        break
+    fi
+    sleep 0.5
+done
+check "live: outbound_connected alert for the open connection while it is still open" \
+    [ "$alert_live" = yes ]
 wait "$LONG_PID"
 sleep 7   # close linger (5 s) + a commit
 n9000=$(sessions_json "$DB1" 'port.dst == 9000' | wc -l)
@@ -197,6 +217,15 @@ check "long connection: the final record replaced the open one" \
 stop_capture
 check "SIGTERM: exit status 0 (got $CAP_RC)" [ "$CAP_RC" -eq 0 ]
 check "stop log has the summary" grep -q "stopped:" "$T/cap1.log"
+"$OTW" alerts --db "$DB1" --format json >"$T/alerts1.json" 2>/dev/null
+check "live: one outbound_connected alert per server port (8080, 5300, 9000), counted per session" \
+    python3 -c "
+import json, sys
+al = [json.loads(l) for l in open('$T/alerts1.json') if l.strip()]
+got = {a['port']: a['count'] for a in al if a['kind'] == 'outbound_connected'}
+want = {8080: 3, 5300: 2, 9000: 1}
+print('alerts', got, 'want', want)
+sys.exit(0 if all(got.get(p) == n for p, n in want.items()) else 1)"
 kill -INT "$TD_PID"
 wait "$TD_PID" 2>/dev/null
 

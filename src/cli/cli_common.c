@@ -35,6 +35,19 @@ int otw_cli_parse_expr(const char *cmd, const char *expr, struct otw_query **q)
     return 0;
 }
 
+int otw_cli_parse_limit(const char *cmd, const char *s, int64_t *out)
+{
+    char *end;
+    long long v = strtoll(s, &end, 10);
+
+    if (end == s || *end != '\0' || v < 0) {
+        fprintf(stderr, "otwatch %s: --limit takes a number (0: no limit), not '%s'\n", cmd, s);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 int otw_cli_parse_time(const char *cmd, const char *opt, const char *s, int64_t *out)
 {
     if (otw_time_parse(s, otw_now_us(), out) != 0) {

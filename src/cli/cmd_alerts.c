@@ -342,16 +342,10 @@ int otw_cmd_alerts(int argc, char **argv)
                 return 2;
             }
             break;
-        case O_LIMIT: {
-            char *end;
-            long long v = strtoll(optarg, &end, 10);
-            if (end == optarg || *end || v < 0) {
-                fprintf(stderr, "otwatch alerts: --limit takes a number\n");
+        case O_LIMIT:
+            if (otw_cli_parse_limit("alerts", optarg, &q.limit) != 0)
                 return 2;
-            }
-            q.limit = v;
             break;
-        }
         case O_BY: by = optarg; break;
         case O_NOTE: note = optarg; break;
         case 'h': usage(stdout); return 0;

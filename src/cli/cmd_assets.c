@@ -226,16 +226,62 @@ static void append(char *buf, size_t len, const char *sep, const char *s)
     strcat(buf, s);
 }
 
+/* Adds a service ("tcp/502" or "tcp/502 modbus") to a ", " list once: a
+ * port seen both with and without its protocol (a scan's probe, then the
+ * real session) is listed with the protocol only. */
+static void add_service(char *buf, size_t len, const char *v)
+{
+    const char *sp = strchr(v, ' ');
+    size_t pl = sp ? (size_t)(sp - v) : strlen(v);
+    char *p = buf;
+
+    while (*p != '\0') {
+        char *e = strstr(p, ", ");
+        size_t il = e ? (size_t)(e - p) : strlen(p);
+        if (strncmp(p, v, pl) == 0 && (il == pl || p[pl] == ' ')) {
+            if (sp == NULL || il != pl)
+                return;     /* already there, with or without its protocol */
+            /* the bare port is there: drop it, the named one goes at the end */
+            memmove(p, e ? e + 2 : p + il, strlen(e ? e + 2 : p + il) + 1);
+            if (e == NULL && p > buf)
+                p[-2] = '\0';
+            break;
+        }
+        if (e == NULL)
+            break;
+        p = e + 2;
+    }
+    append(buf, len, ", ", v);
+}
+
+/* Adds an item to a ", " list unless it is there (an IP's facts and its
+ * MAC's are listed together). */
+static void add_unique(char *buf, size_t len, const char *v)
+{
+    size_t vl = strlen(v);
+
+    for (const char *p = buf; *p != '\0';) {
+        const char *e = strstr(p, ", ");
+        size_t il = e ? (size_t)(e - p) : strlen(p);
+        if (il == vl && strncmp(p, v, vl) == 0)
+            return;
+        if (e == NULL)
+            break;
+        p = e + 2;
+    }
+    append(buf, len, ", ", v);
+}
+
 static int on_fact_sum(void *p, const struct otw_asset_fact_row *f)
 {
     struct listctx *c = p;
 
     if (strcmp(f->kind, "served") == 0)
-        append(c->served, sizeof(c->served), ", ", f->value);
+        add_service(c->served, sizeof(c->served), f->value);
     else if (strcmp(f->kind, "used") == 0)
-        append(c->used, sizeof(c->used), ", ", f->value);
+        add_service(c->used, sizeof(c->used), f->value);
     else if (strcmp(f->kind, "point") == 0)
-        append(c->points, sizeof(c->points), ", ", f->value);
+        add_unique(c->points, sizeof(c->points), f->value);
     else if (strncmp(f->kind, "name.", 5) != 0 &&
              (strcmp(f->kind, "enip.product_name") == 0 || strcmp(f->kind, "enip.vendor") == 0 ||
               strcmp(f->kind, "s7.order_number") == 0 || strcmp(f->kind, "s7.module_type") == 0 ||
@@ -246,7 +292,7 @@ static int on_fact_sum(void *p, const struct otw_asset_fact_row *f)
             snprintf(t, sizeof(t), "bacnet device %s", f->value);
         else
             snprintf(t, sizeof(t), "%s", f->value);
-        append(c->ident, sizeof(c->ident), ", ", t);
+        add_unique(c->ident, sizeof(c->ident), t);
     }
     return 0;
 }

@@ -143,16 +143,10 @@ int otw_cmd_hosts(int argc, char **argv)
                 return 2;
             }
             break;
-        case O_LIMIT: {
-            char *end;
-            long long v = strtoll(optarg, &end, 10);
-            if (end == optarg || *end || v < 0) {
-                fprintf(stderr, "otwatch hosts: --limit takes a number\n");
+        case O_LIMIT:
+            if (otw_cli_parse_limit("hosts", optarg, &sq.limit) != 0)
                 return 2;
-            }
-            sq.limit = v;
             break;
-        }
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }

@@ -892,16 +892,10 @@ int otw_cmd_pcap(int argc, char **argv)
             if (otw_cli_parse_time("pcap", "--until", optarg, &sq.until_us) != 0)
                 return 2;
             break;
-        case O_LIMIT: {
-            char *end;
-            long long v = strtoll(optarg, &end, 10);
-            if (end == optarg || *end || v < 0) {
-                fprintf(stderr, "otwatch pcap: --limit takes a number (0: no limit)\n");
+        case O_LIMIT:
+            if (otw_cli_parse_limit("pcap", optarg, &sq.limit) != 0)
                 return 2;
-            }
-            sq.limit = v;
             break;
-        }
         case 'o': outpath = optarg; break;
         case O_PCAPNG: pc.pcapng = true; break;
         case 'h': usage(stdout); return 0;

@@ -102,17 +102,11 @@ int otw_cmd_sessions(int argc, char **argv)
                 return 2;
             }
             break;
-        case O_LIMIT: {
-            char *end;
-            long long v = strtoll(optarg, &end, 10);
-            if (end == optarg || *end || v < 0) {
-                fprintf(stderr, "otwatch sessions: --limit takes a number (0: no limit)\n");
+        case O_LIMIT:
+            if (otw_cli_parse_limit("sessions", optarg, &sq.limit) != 0)
                 return 2;
-            }
-            sq.limit = v;
             limit_set = true;
             break;
-        }
         case O_SORT: sq.sort_field = optarg; break;
         case O_DESC: sq.sort_desc = true; break;
         case O_FILTER:

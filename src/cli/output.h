@@ -28,6 +28,8 @@ const char *otw_out_transport(int proto, char *buf, size_t len);
 struct otw_query;
 int otw_cli_parse_expr(const char *cmd, const char *expr, struct otw_query **q);
 int otw_cli_parse_time(const char *cmd, const char *opt, const char *s, int64_t *out);
+/* --limit N (N >= 0); prints the error and returns -1 when not a number. */
+int otw_cli_parse_limit(const char *cmd, const char *s, int64_t *out);
 
 /* Names and roles of hosts (detect/assets.h) for the listings: loads the
  * settings file (config; NULL: $OTWATCH_CONFIG, else the default file if

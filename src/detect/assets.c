@@ -143,11 +143,6 @@ struct htab {
     size_t n, used;     /* n: power of two */
 };
 
-struct cidr {
-    uint8_t net[16];
-    int bits;           /* on the 16-byte form */
-};
-
 struct point {
     int64_t id;
     char *name;
@@ -157,7 +152,7 @@ struct otw_assets {
     struct htab ents, binds;
     struct ent *dirty;
     struct bind *dirty_binds;
-    struct cidr *nets;
+    struct otw_cidr *nets;
     size_t nnets;
     struct point *points;
     size_t npoints;
@@ -506,59 +501,13 @@ static void bind_bump(struct otw_assets *a, struct bind *b, unsigned sources, ui
 
 /* --- plant networks ---------------------------------------------------------------- */
 
-static int parse_cidr(const char *s, struct cidr *c)
-{
-    char buf[64];
-    const char *slash = strchr(s, '/');
-    size_t l = slash ? (size_t)(slash - s) : strlen(s);
-    long bits;
-    char *end;
-
-    if (l == 0 || l >= sizeof(buf))
-        return -1;
-    memcpy(buf, s, l);
-    buf[l] = '\0';
-    if (otw_ip_parse(buf, c->net) != 0)
-        return -1;
-    if (slash == NULL) {
-        c->bits = 128;
-        return 0;
-    }
-    bits = strtol(slash + 1, &end, 10);
-    if (end == slash + 1 || *end != '\0' || bits < 0)
-        return -1;
-    if (otw_ip_is_v4(c->net)) {
-        if (bits > 32)
-            return -1;
-        bits += 96;
-    } else if (bits > 128) {
-        return -1;
-    }
-    c->bits = (int)bits;
-    return 0;
-}
-
-static bool in_cidr(const struct cidr *c, const uint8_t ip[16])
-{
-    int full = c->bits / 8, rest = c->bits % 8;
-
-    if (memcmp(c->net, ip, (size_t)full) != 0)
-        return false;
-    if (rest == 0)
-        return true;
-    return ((c->net[full] ^ ip[full]) & (0xff << (8 - rest)) & 0xff) == 0;
-}
-
 static bool in_plant(const struct otw_assets *a, const uint8_t ip[16])
 {
     for (size_t i = 0; i < a->nnets; i++)
-        if (in_cidr(&a->nets[i], ip))
+        if (otw_cidr_has(&a->nets[i], ip))
             return true;
     return false;
 }
-
-static const char default_networks[] =
-    "10.0.0.0/8,172.16.0.0/12,192.168.0.0/16,169.254.0.0/16,fc00::/7,fe80::/10";
 
 static int load_networks(struct otw_assets *a, const struct otw_config *cfg, struct otw_err *err)
 {
@@ -567,7 +516,7 @@ static int load_networks(struct otw_assets *a, const struct otw_config *cfg, str
     size_t n = 1;
 
     if (v == NULL || v[0] == '\0')
-        v = default_networks;
+        v = OTW_DEFAULT_PLANT_NETWORKS;
     snprintf(buf, sizeof(buf), "%s", v);
     for (const char *p = buf; *p; p++)
         n += *p == ',' || *p == ' ';
@@ -575,7 +524,7 @@ static int load_networks(struct otw_assets *a, const struct otw_config *cfg, str
     if (a->nets == NULL)
         return OTW_ENOMEM;
     for (tok = strtok_r(buf, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
-        if (parse_cidr(tok, &a->nets[a->nnets]) != 0) {
+        if (otw_cidr_parse(tok, &a->nets[a->nnets]) != 0) {
             otw_err_set(err, -1, "%s: plant.networks: '%s' is not an address range (CIDR)",
                         otw_config_where(cfg, "plant.networks"), tok);
             return OTW_EINVAL;

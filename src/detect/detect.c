@@ -200,57 +200,14 @@ static struct uent *us_get(struct uset *u, uint64_t uid, bool *added)
 
 /* ---- networks ------------------------------------------------------------------------- */
 
-struct net {
-    uint8_t pfx[16];
-    int bits;
-};
-
-static int net_parse(const char *s, struct net *n)
-{
-    char buf[64];
-    const char *slash = strchr(s, '/');
-    size_t l = slash ? (size_t)(slash - s) : strlen(s);
-    long bits;
-    char *end;
-
-    if (l == 0 || l >= sizeof(buf))
-        return -1;
-    memcpy(buf, s, l);
-    buf[l] = '\0';
-    if (otw_ip_parse(buf, n->pfx) != 0)
-        return -1;
-    if (slash == NULL) {
-        bits = otw_ip_is_v4(n->pfx) ? 32 : 128;
-    } else {
-        bits = strtol(slash + 1, &end, 10);
-        if (end == slash + 1 || *end != '\0' || bits < 0 ||
-            bits > (otw_ip_is_v4(n->pfx) ? 32 : 128))
-            return -1;
-    }
-    n->bits = (int)bits + (otw_ip_is_v4(n->pfx) && strchr(buf, ':') == NULL ? 96 : 0);
-    return 0;
-}
-
-static bool net_has(const struct net *n, const uint8_t ip[16])
-{
-    int full = n->bits / 8, rest = n->bits % 8;
-
-    if (memcmp(n->pfx, ip, (size_t)full) != 0)
-        return false;
-    if (rest == 0)
-        return true;
-    return ((n->pfx[full] ^ ip[full]) & (0xff << (8 - rest)) & 0xff) == 0;
-}
-
 /* ---- configuration -------------------------------------------------------------------- */
 
-#define DEFAULT_NETWORKS "10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 169.254.0.0/16 fc00::/7 fe80::/10"
 
 void otw_detect_config_default(struct otw_detect_config *c)
 {
     memset(c, 0, sizeof(*c));
     c->enabled = true;
-    snprintf(c->networks, sizeof(c->networks), "%s", DEFAULT_NETWORKS);
+    snprintf(c->networks, sizeof(c->networks), "%s", OTW_DEFAULT_PLANT_NETWORKS);
     c->scan_window_s = 60;
     c->scan_min_ports = 20;
     c->sweep_min_hosts = 10;
@@ -311,7 +268,7 @@ static int check_key(void *ctx, const char *key, const char *value, const char *
 }
 
 /* Splits "a, b c" into networks; the count, or -1 with err set. */
-static int parse_networks(const char *text, struct net *out, int max, struct otw_err *err)
+static int parse_networks(const char *text, struct otw_cidr *out, int max, struct otw_err *err)
 {
     char buf[512], *save = NULL;
     int n = 0;
@@ -322,7 +279,7 @@ static int parse_networks(const char *text, struct net *out, int max, struct otw
             otw_err_set(err, -1, "plant.networks: at most %d networks", max);
             return -1;
         }
-        if (net_parse(t, &out[n]) != 0) {
+        if (otw_cidr_parse(t, &out[n]) != 0) {
             otw_err_set(err, -1, "plant.networks: '%s' is not an address or CIDR range", t);
             return -1;
         }
@@ -335,7 +292,7 @@ int otw_detect_config_load(struct otw_detect_config *c, const struct otw_config 
                            struct otw_err *err)
 {
     struct netcat nc = {c->networks, sizeof(c->networks), true};
-    struct net nets[MAX_NETS];
+    struct otw_cidr nets[MAX_NETS];
     const char *q;
     int rc;
 
@@ -605,7 +562,7 @@ struct spoofer {
 
 struct otw_detect {
     struct otw_detect_config c;
-    struct net nets[MAX_NETS];
+    struct otw_cidr nets[MAX_NETS];
     int nnets;
     struct otw_baseline *bl;
     struct otw_assets *as;
@@ -633,7 +590,7 @@ struct otw_detect {
 static bool in_plant(const struct otw_detect *d, const uint8_t ip[16])
 {
     for (int i = 0; i < d->nnets; i++)
-        if (net_has(&d->nets[i], ip))
+        if (otw_cidr_has(&d->nets[i], ip))
             return true;
     return false;
 }

@@ -4,6 +4,7 @@
 #include "detect/sessinfo.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "proto/app.h"
@@ -58,6 +59,45 @@ bool otw_ip_is_unspecified(const uint8_t ip[16])
 bool otw_mac_is_group(const uint8_t mac[6])
 {
     return (mac[0] & 1) != 0;
+}
+
+int otw_cidr_parse(const char *s, struct otw_cidr *c)
+{
+    char buf[64];
+    const char *slash = strchr(s, '/');
+    size_t l = slash ? (size_t)(slash - s) : strlen(s);
+    long bits;
+    char *end;
+    bool v4;
+
+    if (l == 0 || l >= sizeof(buf))
+        return -1;
+    memcpy(buf, s, l);
+    buf[l] = '\0';
+    if (otw_ip_parse(buf, c->net) != 0)
+        return -1;
+    /* "::ffff:10.0.0.0/104" is written on the 16-byte form already */
+    v4 = otw_ip_is_v4(c->net) && strchr(buf, ':') == NULL;
+    if (slash == NULL) {
+        bits = v4 ? 32 : 128;
+    } else {
+        bits = strtol(slash + 1, &end, 10);
+        if (end == slash + 1 || *end != '\0' || bits < 0 || bits > (v4 ? 32 : 128))
+            return -1;
+    }
+    c->bits = (int)bits + (v4 ? 96 : 0);
+    return 0;
+}
+
+bool otw_cidr_has(const struct otw_cidr *c, const uint8_t ip[16])
+{
+    int full = c->bits / 8, rest = c->bits % 8;
+
+    if (memcmp(c->net, ip, (size_t)full) != 0)
+        return false;
+    if (rest == 0)
+        return true;
+    return ((c->net[full] ^ ip[full]) & (0xff << (8 - rest)) & 0xff) == 0;
 }
 
 /* Application protocol prefixes whose function field names the request. */

@@ -63,4 +63,16 @@ bool otw_ip_is_linklocal(const uint8_t ip[16]);     /* 169.254/16, fe80::/10 */
 bool otw_ip_is_unspecified(const uint8_t ip[16]);   /* 0.0.0.0, :: */
 bool otw_mac_is_group(const uint8_t mac[6]);        /* multicast or broadcast MAC */
 
+/* An address range on the 16-byte form (IPv4 ranges are ::ffff:a.b.c.d/96+n). */
+struct otw_cidr {
+    uint8_t net[16];
+    int bits;
+};
+/* "192.168.0.0/16", "fe80::/10", or one address. 0, or -1 if not valid. */
+int otw_cidr_parse(const char *s, struct otw_cidr *c);
+bool otw_cidr_has(const struct otw_cidr *c, const uint8_t ip[16]);
+/* plant.networks when not set: private, link-local and unique-local ranges. */
+#define OTW_DEFAULT_PLANT_NETWORKS \
+    "10.0.0.0/8 172.16.0.0/12 192.168.0.0/16 169.254.0.0/16 fc00::/7 fe80::/10"
+
 #endif

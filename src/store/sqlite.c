@@ -219,6 +219,32 @@ int otw_sqlite_prepare(struct otw_store *st, sqlite3_stmt **s, const char *sql,
     return 0;
 }
 
+int otw_sqlite_file_statements(struct otw_store *st, const char *const *sql, size_t n,
+                               int64_t file_id, const char *what, struct otw_err *err)
+{
+    sqlite3_stmt *s = NULL;
+
+    if (otw_sqlite_exec(st, "BEGIN IMMEDIATE", err) != 0)
+        return OTW_ESTORE;
+    for (size_t i = 0; i < n; i++) {
+        if (otw_sqlite_prepare(st, &s, sql[i], err) != 0)
+            goto fail;
+        if (sqlite3_bind_parameter_count(s) > 0)
+            sqlite3_bind_int64(s, 1, file_id);
+        if (sqlite3_step(s) != SQLITE_DONE) {
+            otw_sqlite_fail(st, err, what);
+            goto fail;
+        }
+        sqlite3_finalize(s);
+        s = NULL;
+    }
+    return otw_sqlite_exec(st, "COMMIT", err);
+fail:
+    sqlite3_finalize(s);
+    otw_sqlite_exec(st, "ROLLBACK", NULL);
+    return OTW_ESTORE;
+}
+
 struct otw_store *otw_store_open(const char *uri, bool read_only, struct otw_err *err)
 {
     struct otw_store *st = calloc(1, sizeof(*st));
@@ -382,7 +408,6 @@ int otw_store_file_find(struct otw_store *st, const uint8_t hash[16], struct otw
 
 int otw_store_file_forget(struct otw_store *st, int64_t file_id, struct otw_err *err)
 {
-    sqlite3_stmt *s = NULL;
     static const char *const sql[] = {
         /* take this file's share out of the layer-2 counts */
         "UPDATE l2_seen SET packets = packets - (SELECT SUM(x.packets) FROM l2_seen_files x"
@@ -401,25 +426,8 @@ int otw_store_file_forget(struct otw_store *st, int64_t file_id, struct otw_err 
         "DELETE FROM files WHERE id = ?1",
     };
 
-    if (otw_sqlite_exec(st, "BEGIN IMMEDIATE", err) != 0)
-        return OTW_ESTORE;
-    for (size_t i = 0; i < OTW_ARRAY_LEN(sql); i++) {
-        if (otw_sqlite_prepare(st, &s, sql[i], err) != 0)
-            goto fail;
-        if (sqlite3_bind_parameter_count(s) > 0)
-            sqlite3_bind_int64(s, 1, file_id);
-        if (sqlite3_step(s) != SQLITE_DONE) {
-            otw_sqlite_fail(st, err, "forgetting a file");
-            goto fail;
-        }
-        sqlite3_finalize(s);
-        s = NULL;
-    }
-    return otw_sqlite_exec(st, "COMMIT", err);
-fail:
-    sqlite3_finalize(s);
-    otw_sqlite_exec(st, "ROLLBACK", NULL);
-    return OTW_ESTORE;
+    return otw_sqlite_file_statements(st, sql, OTW_ARRAY_LEN(sql), file_id, "forgetting a file",
+                                      err);
 }
 
 int otw_store_file_begin(struct otw_store *st, struct otw_file_info *info, struct otw_err *err)

@@ -395,27 +395,8 @@ int otw_store_alerts_forget_file(struct otw_store *st, int64_t file_id, struct o
         "DELETE FROM alert_files WHERE alert_id IN (SELECT id FROM alerts WHERE count <= 0)",
         "DELETE FROM alerts WHERE count <= 0",
     };
-    sqlite3_stmt *s = NULL;
-
     if (file_id <= 0)
         return 0;
-    if (otw_sqlite_exec(st, "BEGIN IMMEDIATE", err) != 0)
-        return OTW_ESTORE;
-    for (size_t i = 0; i < OTW_ARRAY_LEN(sql); i++) {
-        if (otw_sqlite_prepare(st, &s, sql[i], err) != 0)
-            goto fail;
-        if (sqlite3_bind_parameter_count(s) > 0)
-            sqlite3_bind_int64(s, 1, file_id);
-        if (sqlite3_step(s) != SQLITE_DONE) {
-            otw_sqlite_fail(st, err, "taking a file's share out of the alerts");
-            goto fail;
-        }
-        sqlite3_finalize(s);
-        s = NULL;
-    }
-    return otw_sqlite_exec(st, "COMMIT", err);
-fail:
-    sqlite3_finalize(s);
-    otw_sqlite_exec(st, "ROLLBACK", NULL);
-    return OTW_ESTORE;
+    return otw_sqlite_file_statements(st, sql, OTW_ARRAY_LEN(sql), file_id,
+                                      "taking a file's share out of the alerts", err);
 }

@@ -28,6 +28,10 @@ int otw_sqlite_exec(struct otw_store *st, const char *sql, struct otw_err *err);
 /* Prepares a statement; fills err on failure. */
 int otw_sqlite_prepare(struct otw_store *st, sqlite3_stmt **s, const char *sql,
                        struct otw_err *err);
+/* Runs statements (each may use ?1 = file_id) in one transaction; `what`
+ * names the work in the error ("forgetting a file"). */
+int otw_sqlite_file_statements(struct otw_store *st, const char *const *sql, size_t n,
+                               int64_t file_id, const char *what, struct otw_err *err);
 /* Fills err with "database: WHAT: sqlite's message"; returns OTW_ESTORE. */
 int otw_sqlite_fail(struct otw_store *st, struct otw_err *err, const char *what);
 
