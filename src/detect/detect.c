@@ -1940,10 +1940,17 @@ int otw_detect_save(struct otw_detect *d, struct otw_store *st, struct otw_err *
     int rc;
 
     /* Live capture runs for months: names and roles given meanwhile with
-     * `otwatch assets set` reach the alerts within a minute. */
+     * `otwatch assets set`, and a change of mode, take effect within a
+     * minute. */
     if (d->file_id == 0 && time(NULL) - d->labels_at >= 60) {
+        char mode[32];
         if (d->labels_at != 0 && (rc = otw_assets_refresh_labels(d->as, st, err)) != 0)
             return rc;
+        /* and `otwatch baseline mode protecting` takes effect without a restart */
+        if ((rc = otw_store_bl_meta_get(st, "mode", mode, sizeof(mode), err)) < 0)
+            return rc;
+        if (rc == 1 && otw_bl_mode_parse(mode) >= 0)
+            otw_baseline_set_mode(d->bl, otw_bl_mode_parse(mode));
         d->labels_at = time(NULL);
     }
     for (size_t i = 0; i < d->norder; i++) {
