@@ -114,6 +114,25 @@ static void cerr(const struct common *c, const char *fmt, ...)
 }
 
 /* 1: the option was a common one; 0: not; -1: help printed (exit 0). */
+/* --status and --category values; -1 after saying what is wrong. */
+static int opt_status(struct common *c, const char *v)
+{
+    int x = otw_bl_status_parse(v);
+
+    if (x < 0)
+        cerr(c, "--status takes learned, approved or new, not '%s'", v);
+    return x;
+}
+
+static int opt_category(struct common *c, const char *v)
+{
+    int x = otw_bl_category_parse(v);
+
+    if (x < 0)
+        cerr(c, "--category takes operational or maintenance, not '%s'", v);
+    return x;
+}
+
 static int common_opt(struct common *c, int opt)
 {
     switch (opt) {
@@ -897,16 +916,12 @@ static int cmd_show(struct common *c, int argc, char **argv)
             continue;
         switch (opt) {
         case O_STATUS:
-            if ((status = otw_bl_status_parse(optarg)) < 0) {
-                cerr(c, "--status takes learned, approved or new, not '%s'", optarg);
+            if ((status = opt_status(c, optarg)) < 0)
                 return 2;
-            }
             break;
         case O_CATEGORY:
-            if ((category = otw_bl_category_parse(optarg)) < 0) {
-                cerr(c, "--category takes operational or maintenance, not '%s'", optarg);
+            if ((category = opt_category(c, optarg)) < 0)
                 return 2;
-            }
             break;
         case O_FORMAT:
             if (otw_out_parse_format(optarg, &fmt) != 0) {
@@ -1152,16 +1167,12 @@ static int cmd_set(struct common *c, int argc, char **argv)
             continue;
         switch (opt) {
         case O_CATEGORY:
-            if ((category = otw_bl_category_parse(optarg)) < 0) {
-                cerr(c, "--category takes operational or maintenance, not '%s'", optarg);
+            if ((category = opt_category(c, optarg)) < 0)
                 return 2;
-            }
             break;
         case O_STATUS:
-            if ((status = otw_bl_status_parse(optarg)) < 0) {
-                cerr(c, "--status takes learned, approved or new, not '%s'", optarg);
+            if ((status = opt_status(c, optarg)) < 0)
                 return 2;
-            }
             break;
         case O_NOTE:
             note = optarg;
