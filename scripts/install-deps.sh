@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(build-essential clang cmake pkg-config
       libpcap-dev libsqlite3-dev libjansson-dev zlib1g-dev libssl-dev libxxhash-dev
-      libcurl4-openssl-dev rsyslog openssl
+      libcurl4-openssl-dev libsodium-dev rsyslog openssl
       libcmocka-dev tshark tcpdump python3 sqlite3 iproute2 iputils-ping curl procps
       tzdata ieee-data)
 missing=()

@@ -131,6 +131,8 @@ static const char *const migrations[] = {
     otw_sqlite_migration_baseline,
     /* 7: alerts and their evidence (sqlite_alerts.c) */
     otw_sqlite_migration_alerts,
+    /* 8: user accounts of the web interface (sqlite_users.c) */
+    otw_sqlite_migration_users,
 };
 
 #define SCHEMA_VERSION ((int)OTW_ARRAY_LEN(migrations))

@@ -39,5 +39,6 @@ int otw_sqlite_fail(struct otw_store *st, struct otw_err *err, const char *what)
 extern const char otw_sqlite_migration_assets[];    /* 5 */
 extern const char otw_sqlite_migration_baseline[];  /* 6 */
 extern const char otw_sqlite_migration_alerts[];    /* 7 */
+extern const char otw_sqlite_migration_users[];     /* 8 */
 
 #endif

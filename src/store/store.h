@@ -210,5 +210,7 @@ int otw_store_capstat_since(struct otw_store *st, int64_t since_us, otw_capstat_
 #include "store/store_assets.h"
 #include "store/store_baseline.h"
 #include "store/store_alerts.h"
+/* Issue 7: user accounts. */
+#include "store/store_users.h"
 
 #endif
