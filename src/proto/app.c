@@ -146,6 +146,11 @@ void otw_app_str(struct otw_app *a, const char *field, const char *val, size_t l
     struct otw_app_value *v;
     unsigned h = hint_slot(field);
 
+    if (val == NULL) {
+        if (len != 0)
+            return;
+        val = "";
+    }
     if (len > OTW_APP_MAX_VALUE_LEN) {
         len = OTW_APP_MAX_VALUE_LEN;
         a->dropped++;

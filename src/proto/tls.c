@@ -477,8 +477,9 @@ static void name_str(struct otw_app *a, const char *field, X509_NAME *nm)
     if (b == NULL)
         return;
     if (X509_NAME_print_ex(b, nm, 0, XN_FLAG_RFC2253) >= 0) {
+        d = NULL;
         n = BIO_get_mem_data(b, &d);
-        if (n >= 0)
+        if (n > 0 && d != NULL) /* an empty name gives no buffer at all */
             otw_app_str(a, field, d, (size_t)n);
     }
     BIO_free(b);

@@ -518,6 +518,18 @@ static void check_tls_hello(struct otw_app *a)
     assert_int_equal(otw_app_count_str(a, "tls.ja4", "t12i090500_de31b28e7183_a1e935682795"), 1);
 }
 
+/* A Certificate record whose leaf has empty issuer and subject names (a
+ * SEQUENCE of no RDNs, legal DER): the fuzzer found that printing an empty
+ * name handed a null buffer on. Built by hand, 90 bytes. */
+static const uint8_t tls_cert_empty_names[] = {
+    0x16, 0x03, 0x03, 0x00, 0x55, 0x0b, 0x00, 0x00, 0x51, 0x00, 0x00, 0x4e, 0x00, 0x00, 0x4b, 0x30,
+    0x49, 0x30, 0x38, 0xa0, 0x03, 0x02, 0x01, 0x02, 0x02, 0x01, 0x01, 0x30, 0x0a, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02, 0x30, 0x00, 0x30, 0x1e, 0x17, 0x0d, 0x32, 0x36, 0x30,
+    0x31, 0x30, 0x31, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x5a, 0x17, 0x0d, 0x32, 0x37, 0x30, 0x31,
+    0x30, 0x31, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x5a, 0x30, 0x00, 0x30, 0x0a, 0x06, 0x08, 0x2a,
+    0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02, 0x03, 0x01, 0x00,
+};
+
 static void test_tls_every_split(void **unused)
 {
     (void)unused;
@@ -528,6 +540,23 @@ static void test_tls_every_split(void **unused)
         check_tls_hello(r.a);
         assert_int_equal(otw_app_count_str(r.a, "tls.alert", "handshake_failure"), 1);
         assert_int_equal(r.s->n[0] + r.s->n[1], 0);
+        rig_free(&r);
+    }
+}
+
+/* Every split of a certificate with empty names: dates kept, no empty
+ * subject or issuer stored, no bad-certificate event. */
+static void test_tls_cert_empty_names(void **unused)
+{
+    (void)unused;
+    for (size_t step = 1; step <= 128; step = step < 8 ? step + 1 : step * 2) {
+        struct rig r = rig_new(&otw_parser_tls);
+        assert_int_equal(feed(&r, 0, tls_client_hello, sizeof(tls_client_hello), step), 0);
+        assert_int_equal(feed(&r, 1, tls_cert_empty_names, sizeof(tls_cert_empty_names), step), 0);
+        assert_int_equal(otw_app_count_str(r.a, "tls.cert_not_before", "2026-01-01T00:00:00Z"), 1);
+        assert_int_equal(otw_app_count_str(r.a, "tls.cert_not_after", "2027-01-01T00:00:00Z"), 1);
+        assert_int_equal(otw_app_count_str(r.a, "tls.cert_subject", ""), 0);
+        assert_int_equal(otw_app_count_str(r.a, "tls.cert_issuer", ""), 0);
         rig_free(&r);
     }
 }
@@ -930,6 +959,7 @@ int main(void)
         cmocka_unit_test(test_ssh_garbage),
         cmocka_unit_test(test_tls_every_split),
         cmocka_unit_test(test_tls_hs_across_records),
+        cmocka_unit_test(test_tls_cert_empty_names),
         cmocka_unit_test(test_tls_garbage),
         cmocka_unit_test(test_tls_ja4_spec_example),
         cmocka_unit_test(test_rdp_every_split),
