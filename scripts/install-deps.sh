@@ -4,13 +4,17 @@
 set -euo pipefail
 pkgs=(build-essential clang cmake pkg-config
       libpcap-dev libsqlite3-dev libjansson-dev zlib1g-dev libssl-dev libxxhash-dev
-      libcurl4-openssl-dev libsodium-dev rsyslog openssl
+      libcurl4-openssl-dev libsodium-dev rsyslog openssl libmicrohttpd-dev
+      chromium fonts-ipafont-gothic
       libcmocka-dev tshark tcpdump python3 sqlite3 iproute2 iputils-ping curl procps
       tzdata ieee-data)
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+# The web interface is bundled with npm (web/package.json); any Node.js with
+# npm does (Debian's, or one the machine already has).
+command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
 [ "${#missing[@]}" -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
     echo "otwatch needs these Debian packages: ${missing[*]}" >&2

@@ -1,0 +1,23 @@
+// build.mjs - bundles the UI with esbuild into OUTDIR (default dist/):
+// index.html, app.js, app.css. No inline script anywhere (the server's CSP
+// forbids it). usage: node build.mjs [OUTDIR]
+import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = process.argv[2] || join(here, 'dist');
+mkdirSync(out, { recursive: true });
+await esbuild.build({
+  entryPoints: [join(here, 'src/main.js')],
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['chrome100', 'firefox100', 'safari15'],
+  outfile: join(out, 'app.js'),
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+copyFileSync(join(here, 'index.html'), join(out, 'index.html'));
+copyFileSync(join(here, 'src/style.css'), join(out, 'app.css'));

@@ -1,0 +1,12 @@
+// pages/alerts.js - the alerts page (stub: its owner fills it).
+import { el } from '../dom.js';
+import { t } from '../i18n.js';
+
+export default {
+  id: 'alerts',
+  nav: 'nav.alerts',
+  strings: { en: {}, ja: {} },
+  async render(root, ctx) {
+    root.append(el('h1', null, t('nav.alerts')));
+  },
+};

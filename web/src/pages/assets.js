@@ -1,0 +1,12 @@
+// pages/assets.js - the assets page (stub: its owner fills it).
+import { el } from '../dom.js';
+import { t } from '../i18n.js';
+
+export default {
+  id: 'assets',
+  nav: 'nav.assets',
+  strings: { en: {}, ja: {} },
+  async render(root, ctx) {
+    root.append(el('h1', null, t('nav.assets')));
+  },
+};

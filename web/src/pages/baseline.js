@@ -1,0 +1,12 @@
+// pages/baseline.js - the baseline page (stub: its owner fills it).
+import { el } from '../dom.js';
+import { t } from '../i18n.js';
+
+export default {
+  id: 'baseline',
+  nav: 'nav.baseline',
+  strings: { en: {}, ja: {} },
+  async render(root, ctx) {
+    root.append(el('h1', null, t('nav.baseline')));
+  },
+};

@@ -1,0 +1,12 @@
+// pages/connections.js - the connections page (stub: its owner fills it).
+import { el } from '../dom.js';
+import { t } from '../i18n.js';
+
+export default {
+  id: 'connections',
+  nav: 'nav.connections',
+  strings: { en: {}, ja: {} },
+  async render(root, ctx) {
+    root.append(el('h1', null, t('nav.connections')));
+  },
+};

@@ -1,0 +1,12 @@
+// pages/sessions.js - the sessions page (stub: its owner fills it).
+import { el } from '../dom.js';
+import { t } from '../i18n.js';
+
+export default {
+  id: 'sessions',
+  nav: 'nav.sessions',
+  strings: { en: {}, ja: {} },
+  async render(root, ctx) {
+    root.append(el('h1', null, t('nav.sessions')));
+  },
+};

@@ -1,0 +1,12 @@
+// pages/status.js - the status page (stub: its owner fills it).
+import { el } from '../dom.js';
+import { t } from '../i18n.js';
+
+export default {
+  id: 'status',
+  nav: 'nav.status',
+  strings: { en: {}, ja: {} },
+  async render(root, ctx) {
+    root.append(el('h1', null, t('nav.status')));
+  },
+};
