@@ -1,5 +1,6 @@
 // build.mjs - bundles the UI with esbuild into OUTDIR (default dist/):
-// index.html, app.js, app.css. No inline script anywhere (the server's CSP
+// index.html, app.js and app.css (the CSS files the modules import, e.g.
+// pages/sessions.js: import './sessions.css'). No inline script anywhere (the server's CSP
 // forbids it). usage: node build.mjs [OUTDIR]
 import * as esbuild from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -18,6 +19,6 @@ await esbuild.build({
   outfile: join(out, 'app.js'),
   legalComments: 'none',
   logLevel: 'warning',
+  loader: { '.png': 'dataurl', '.svg': 'dataurl' },
 });
 copyFileSync(join(here, 'index.html'), join(out, 'index.html'));
-copyFileSync(join(here, 'src/style.css'), join(out, 'app.css'));

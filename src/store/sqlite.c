@@ -133,6 +133,10 @@ static const char *const migrations[] = {
     otw_sqlite_migration_alerts,
     /* 8: user accounts of the web interface (sqlite_users.c) */
     otw_sqlite_migration_users,
+    /* 9: each user's language (sqlite_users.c) */
+    otw_sqlite_migration_users_lang,
+    /* 10: what the web pages need to answer fast (sqlite_graph.c) */
+    otw_sqlite_migration_web,
 };
 
 #define SCHEMA_VERSION ((int)OTW_ARRAY_LEN(migrations))

@@ -20,6 +20,10 @@ const char otw_sqlite_migration_users[] =
     " created_us INTEGER NOT NULL,"
     " updated_us INTEGER NOT NULL);";
 
+/* Schema migration 9: the language each user reads the web interface in. */
+const char otw_sqlite_migration_users_lang[] =
+    "ALTER TABLE users ADD COLUMN lang TEXT NOT NULL DEFAULT 'en' CHECK (lang IN ('en', 'ja'));";
+
 static int64_t wall_us(void)
 {
     struct timeval tv;
@@ -41,6 +45,7 @@ static void row_user(sqlite3_stmt *s, struct otw_user *u)
     copy_text(u->hash, sizeof(u->hash), sqlite3_column_text(s, 2));
     u->created_us = sqlite3_column_int64(s, 3);
     u->updated_us = sqlite3_column_int64(s, 4);
+    copy_text(u->lang, sizeof(u->lang), sqlite3_column_text(s, 5));
 }
 
 int otw_store_user_add(struct otw_store *st, const char *name, const char *role,
@@ -79,7 +84,7 @@ int otw_store_user_get(struct otw_store *st, const char *name, struct otw_user *
     int rc;
 
     if (otw_sqlite_prepare(st, &s,
-                           "SELECT name, role, hash, created_us, updated_us FROM users"
+                           "SELECT name, role, hash, created_us, updated_us, lang FROM users"
                            " WHERE name = ?1",
                            err) != 0)
         return OTW_ESTORE;
@@ -105,7 +110,7 @@ int otw_store_users_list(struct otw_store *st, otw_user_cb cb, void *ctx, struct
     int rc;
 
     if (otw_sqlite_prepare(st, &s,
-                           "SELECT name, role, hash, created_us, updated_us FROM users"
+                           "SELECT name, role, hash, created_us, updated_us, lang FROM users"
                            " ORDER BY name",
                            err) != 0)
         return OTW_ESTORE;
@@ -168,6 +173,13 @@ int otw_store_user_set_role(struct otw_store *st, const char *name, const char *
 {
     return change_one(st, "UPDATE users SET role = ?2, updated_us = ?3 WHERE name = ?1", name,
                       role, "changing a role", err);
+}
+
+int otw_store_user_set_lang(struct otw_store *st, const char *name, const char *lang,
+                            struct otw_err *err)
+{
+    return change_one(st, "UPDATE users SET lang = ?2, updated_us = ?3 WHERE name = ?1", name,
+                      lang, "changing a language", err);
 }
 
 int otw_store_users_count(struct otw_store *st, const char *role, int64_t *n,

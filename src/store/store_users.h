@@ -21,6 +21,7 @@ struct otw_user {
     char role[16];              /* "admin" or "viewer" */
     char hash[OTW_USER_HASH_MAX];
     int64_t created_us, updated_us;
+    char lang[8];               /* "en" or "ja": the web interface's language for this user */
 };
 
 /* OTW_EEXIST when the name is taken. */
@@ -37,6 +38,9 @@ int otw_store_user_remove(struct otw_store *st, const char *name, struct otw_err
 int otw_store_user_set_password(struct otw_store *st, const char *name, const char *hash,
                                 struct otw_err *err);
 int otw_store_user_set_role(struct otw_store *st, const char *name, const char *role,
+                            struct otw_err *err);
+/* "en" or "ja" (the CHECK constraint refuses anything else: OTW_ESTORE). */
+int otw_store_user_set_lang(struct otw_store *st, const char *name, const char *lang,
                             struct otw_err *err);
 /* The number of users (role NULL) or of users with that role. */
 int otw_store_users_count(struct otw_store *st, const char *role, int64_t *n,

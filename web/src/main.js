@@ -11,6 +11,9 @@
 //
 // ctx = { user: {name, role, lang, admin}, params: URLSearchParams of the
 // route, go(id, params) to navigate, refresh() to render again }.
+// A page's own CSS is a file beside it that the page imports
+// (import './sessions.css'); esbuild bundles all of it into app.css.
+import './style.css';
 import { registerStrings, setLang, t } from './i18n.js';
 import { api, setCsrf } from './api.js';
 import { el, clear } from './dom.js';
