@@ -289,16 +289,20 @@ static void smb1_string(struct otw_app *a, const char *field, const uint8_t *h, 
 
 static void smb1_msg(struct smb_state *st, struct otw_app *a, const uint8_t *h, size_t len)
 {
-    uint8_t cmd = h[4], flags = h[9], wc;
-    uint32_t status = otw_le32(h + 5);
-    int unicode = (otw_le16(h + 10) & 0x8000) != 0;
+    uint8_t cmd, flags, wc;
+    uint32_t status;
+    int unicode;
     const uint8_t *w, *bytes, *end = h + len;
     uint16_t bc;
 
-    if (len < 35) {
+    if (len < 35) {     /* checked before any header byte is read */
         otw_app_event(a, EV_BAD_HEADER);
         return;
     }
+    cmd = h[4];
+    flags = h[9];
+    status = otw_le32(h + 5);
+    unicode = (otw_le16(h + 10) & 0x8000) != 0;
     wc = h[32];
     w = h + 33;
     if ((size_t)33 + 2u * wc + 2 > len) {
