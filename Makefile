@@ -1,6 +1,7 @@
 # otwatch - the two set-up commands (README.md):
 #   make demo   builds otwatch, loads the bundled capture of the mock control
-#               system and shows what it found
+#               system, shows what it found and serves the web interface on
+#               http://127.0.0.1:8005
 #   make test   builds and runs every test (also under ASan+UBSan)
 # Both install their own Debian packages when missing (as root, non-interactive).
 
@@ -34,4 +35,4 @@ bench: build
 	bash bench/import.sh
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
+	rm -rf $(BUILD) $(ASAN_BUILD) $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm $(basename $(DEMO_DB))-pcap
