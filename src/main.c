@@ -17,6 +17,7 @@ static const struct otw_cmd commands[] = {
     {"assets", otw_cmd_assets, "the asset inventory; give hosts names and roles"},
     {"baseline", otw_cmd_baseline, "learn, review, export and import the normal communications"},
     {"alerts", otw_cmd_alerts, "list, acknowledge and resolve alerts"},
+    {"serve", otw_cmd_serve, "the web interface and its JSON API (docs/API.md)"},
     {"user", otw_cmd_user, "user accounts of the web interface (names, roles, passwords)"},
     {"fields", otw_cmd_fields, "list the fields usable in expressions"},
     {"filters", otw_cmd_filters, "list the capture filter presets"},

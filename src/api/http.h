@@ -71,6 +71,8 @@ struct otw_http_resp {
 
 /* A query-string argument ("/api/sessions?expr=...&limit=50"), decoded; NULL when absent. */
 const char *otw_http_arg(const struct otw_http_req *req, const char *name);
+/* A request header ("X-CSRF-Token"; any case); NULL when absent. */
+const char *otw_http_header(const struct otw_http_req *req, const char *name);
 /* An integer argument: def when absent; OTW_EINVAL (after filling resp with
  * a 400 "bad_argument" error naming it) when not an integer in [min, max]. */
 int otw_http_arg_int(const struct otw_http_req *req, struct otw_http_resp *resp, const char *name,

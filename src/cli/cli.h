@@ -24,6 +24,7 @@ int otw_cmd_assets(int argc, char **argv);
 int otw_cmd_baseline(int argc, char **argv);
 int otw_cmd_alerts(int argc, char **argv);
 int otw_cmd_user(int argc, char **argv);
+int otw_cmd_serve(int argc, char **argv);
 
 /* The default database path: $OTWATCH_DB, else ./otwatch.db */
 const char *otw_cli_default_db(void);

@@ -13,6 +13,7 @@
 #include "cli/output.h"
 #include "core/timeutil.h"
 #include "detect/alert.h"
+#include "detect/alertjson.h"
 #include "store/store.h"
 
 static void usage(FILE *f)
@@ -72,28 +73,6 @@ static const char *proto_port(const struct otw_alert *a, char *buf, size_t len)
     return buf;
 }
 
-/* "k=v k=v" -> {"k": v}; whole numbers become JSON integers. */
-static json_t *detail_json(const char *detail)
-{
-    json_t *o = json_object();
-    char buf[sizeof(((struct otw_alert *)0)->detail)], *save = NULL;
-
-    snprintf(buf, sizeof(buf), "%s", detail);
-    for (char *t = strtok_r(buf, " ", &save); t != NULL; t = strtok_r(NULL, " ", &save)) {
-        char *eq = strchr(t, '='), *end;
-        long long v;
-        if (eq == NULL)
-            continue;
-        *eq = '\0';
-        v = strtoll(eq + 1, &end, 10);
-        if (eq[1] != '\0' && *end == '\0' && (eq[1] != '0' || eq[2] == '\0'))
-            json_object_set_new(o, t, json_integer(v));
-        else
-            json_object_set_new(o, t, json_string(eq + 1));
-    }
-    return o;
-}
-
 static int add_uid(void *p, uint64_t uid)
 {
     json_array_append_new(p, json_integer((json_int_t)uid));
@@ -128,7 +107,7 @@ static json_t *alert_json(struct ctx *c, const struct otw_alert *a, const struct
                                                                      sizeof(t1))));
     json_object_set_new(o, "last_seen", json_string(otw_time_format(a->last_us, t2,
                                                                     sizeof(t2))));
-    json_object_set_new(o, "detail", detail_json(a->detail));
+    json_object_set_new(o, "detail", otw_alert_detail_json(a->detail));
     json_object_set_new(txt, "en", json_string(a->text[OTW_LANG_EN]));
     json_object_set_new(txt, "ja", json_string(a->text[OTW_LANG_JA]));
     json_object_set_new(o, "text", txt);

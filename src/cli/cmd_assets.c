@@ -23,6 +23,7 @@
 #include "cli/output.h"
 #include "core/config.h"
 #include "core/timeutil.h"
+#include "detect/assetlist.h"
 #include "detect/assets.h"
 #include "detect/sessinfo.h"
 #include "store/store.h"
@@ -203,142 +204,8 @@ static int parse_key(const char *sub, const char *s, uint8_t key[16], uint8_t *k
 struct listctx {
     const struct otw_assets *a;
     const struct opts *o;
-    uint8_t pnet[16];
-    int pbits;              /* -1: pattern is text */
-    uint8_t pmac[6];
-    bool pis_mac;
-    uint8_t (*macs_shown)[6];
-    size_t nmacs, capmacs;
-    bool macs_pass;         /* second pass: MAC rows */
     uint64_t rows;
-    /* filled per host by the fact callback */
-    char names[256], ident[256], served[512], used[512], points[256];
 };
-
-static void append(char *buf, size_t len, const char *sep, const char *s)
-{
-    size_t n = strlen(buf);
-
-    if (n + strlen(sep) + strlen(s) + 1 > len)
-        return;
-    if (n > 0)
-        strcat(buf, sep);
-    strcat(buf, s);
-}
-
-/* Adds a service ("tcp/502" or "tcp/502 modbus") to a ", " list once: a
- * port seen both with and without its protocol (a scan's probe, then the
- * real session) is listed with the protocol only. */
-static void add_service(char *buf, size_t len, const char *v)
-{
-    const char *sp = strchr(v, ' ');
-    size_t pl = sp ? (size_t)(sp - v) : strlen(v);
-    char *p = buf;
-
-    while (*p != '\0') {
-        char *e = strstr(p, ", ");
-        size_t il = e ? (size_t)(e - p) : strlen(p);
-        if (strncmp(p, v, pl) == 0 && (il == pl || p[pl] == ' ')) {
-            if (sp == NULL || il != pl)
-                return;     /* already there, with or without its protocol */
-            /* the bare port is there: drop it, the named one goes at the end */
-            memmove(p, e ? e + 2 : p + il, strlen(e ? e + 2 : p + il) + 1);
-            if (e == NULL && p > buf)
-                p[-2] = '\0';
-            break;
-        }
-        if (e == NULL)
-            break;
-        p = e + 2;
-    }
-    append(buf, len, ", ", v);
-}
-
-/* Adds an item to a ", " list unless it is there (an IP's facts and its
- * MAC's are listed together). */
-static void add_unique(char *buf, size_t len, const char *v)
-{
-    size_t vl = strlen(v);
-
-    for (const char *p = buf; *p != '\0';) {
-        const char *e = strstr(p, ", ");
-        size_t il = e ? (size_t)(e - p) : strlen(p);
-        if (il == vl && strncmp(p, v, vl) == 0)
-            return;
-        if (e == NULL)
-            break;
-        p = e + 2;
-    }
-    append(buf, len, ", ", v);
-}
-
-static int on_fact_sum(void *p, const struct otw_asset_fact_row *f)
-{
-    struct listctx *c = p;
-
-    if (strcmp(f->kind, "served") == 0)
-        add_service(c->served, sizeof(c->served), f->value);
-    else if (strcmp(f->kind, "used") == 0)
-        add_service(c->used, sizeof(c->used), f->value);
-    else if (strcmp(f->kind, "point") == 0)
-        add_unique(c->points, sizeof(c->points), f->value);
-    else if (strncmp(f->kind, "name.", 5) != 0 &&
-             (strcmp(f->kind, "enip.product_name") == 0 || strcmp(f->kind, "enip.vendor") == 0 ||
-              strcmp(f->kind, "s7.order_number") == 0 || strcmp(f->kind, "s7.module_type") == 0 ||
-              strcmp(f->kind, "bacnet.device_instance") == 0 ||
-              strcmp(f->kind, "dhcp.vendor_class") == 0)) {
-        char t[OTW_ASSET_VALUE_MAX + 32];
-        if (strcmp(f->kind, "bacnet.device_instance") == 0)
-            snprintf(t, sizeof(t), "bacnet device %s", f->value);
-        else
-            snprintf(t, sizeof(t), "%s", f->value);
-        add_unique(c->ident, sizeof(c->ident), t);
-    }
-    return 0;
-}
-
-static bool ci_contains(const char *hay, const char *needle)
-{
-    return hay != NULL && strcasestr(hay, needle) != NULL;
-}
-
-static bool in_net(const uint8_t *ip, const uint8_t net[16], int bits)
-{
-    int full = bits / 8, rest = bits % 8;
-
-    if (memcmp(net, ip, (size_t)full) != 0)
-        return false;
-    return rest == 0 || ((net[full] ^ ip[full]) & (0xff << (8 - rest)) & 0xff) == 0;
-}
-
-static void gather(struct listctx *c, const struct otw_asset_info *h)
-{
-    c->names[0] = c->ident[0] = c->served[0] = c->used[0] = c->points[0] = '\0';
-    otw_assets_names(c->a, h->key, h->keylen, c->names, sizeof(c->names));
-    otw_assets_each_fact(c->a, h->key, h->keylen, on_fact_sum, c);
-    if (h->keylen == 16 && h->has_mac) {
-        /* the device's identity may have come with its MAC (DHCP vendor class) */
-        otw_assets_each_fact(c->a, h->mac, 6, on_fact_sum, c);
-    }
-}
-
-static bool matches(struct listctx *c, const struct otw_asset_info *h)
-{
-    const struct opts *o = c->o;
-
-    if (o->role != NULL && (h->role == NULL || strcasecmp(h->role, o->role) != 0))
-        return false;
-    if (o->pattern == NULL)
-        return true;
-    if (c->pis_mac)
-        return (h->keylen == 6 && memcmp(h->key, c->pmac, 6) == 0) ||
-               (h->has_mac && memcmp(h->mac, c->pmac, 6) == 0);
-    if (c->pbits >= 0)
-        return h->keylen == 16 && in_net(h->key, c->pnet, c->pbits);
-    return ci_contains(h->name, o->pattern) || ci_contains(h->role, o->pattern) ||
-           ci_contains(h->vendor, o->pattern) || ci_contains(c->names, o->pattern) ||
-           ci_contains(c->ident, o->pattern);
-}
 
 static void key_str(const struct otw_asset_info *h, char *buf, size_t len)
 {
@@ -375,24 +242,8 @@ static void csv_field(const char *s)
     putchar('"');
 }
 
-/* A ", "-separated list as a JSON array. */
-static json_t *split_array(const char *s)
-{
-    json_t *arr = json_array();
-    const char *p = s;
-
-    while (*p) {
-        const char *e = strstr(p, ", ");
-        size_t l = e ? (size_t)(e - p) : strlen(p);
-        json_array_append_new(arr, json_stringn(p, l));
-        if (e == NULL)
-            break;
-        p = e + 2;
-    }
-    return arr;
-}
-
-static void print_host(struct listctx *c, const struct otw_asset_info *h)
+static void print_host(struct listctx *c, const struct otw_asset_info *h,
+                       const struct otw_asset_summary *sum)
 {
     char key[64], mac[24], t1[32], t2[32], label[160];
 
@@ -417,16 +268,16 @@ static void print_host(struct listctx *c, const struct otw_asset_info *h)
             json_object_set_new(o, "host.name", json_string(h->name));
         if (h->role)
             json_object_set_new(o, "otwatch.role", json_string(h->role));
-        if (c->names[0])
-            json_object_set_new(o, "host.hostname", split_array(c->names));
-        if (c->ident[0])
-            json_object_set_new(o, "otwatch.identity", split_array(c->ident));
-        if (c->served[0])
-            json_object_set_new(o, "otwatch.served", split_array(c->served));
-        if (c->used[0])
-            json_object_set_new(o, "otwatch.used", split_array(c->used));
-        if (c->points[0])
-            json_object_set_new(o, "otwatch.points", split_array(c->points));
+        if (sum->names[0])
+            json_object_set_new(o, "host.hostname", otw_asset_list_json(sum->names));
+        if (sum->ident[0])
+            json_object_set_new(o, "otwatch.identity", otw_asset_list_json(sum->ident));
+        if (sum->served[0])
+            json_object_set_new(o, "otwatch.served", otw_asset_list_json(sum->served));
+        if (sum->used[0])
+            json_object_set_new(o, "otwatch.used", otw_asset_list_json(sum->used));
+        if (sum->points[0])
+            json_object_set_new(o, "otwatch.points", otw_asset_list_json(sum->points));
         json_object_set_new(o, "otwatch.sessions_out", json_integer((json_int_t)h->sessions_out));
         json_object_set_new(o, "otwatch.sessions_in", json_integer((json_int_t)h->sessions_in));
         if (h->keylen == 6)
@@ -448,8 +299,8 @@ static void print_host(struct listctx *c, const struct otw_asset_info *h)
     if (c->o->fmt == OTW_OUT_CSV) {
         const char *cols[] = {h->keylen == 16 ? key : "", strcmp(mac, "-") ? mac : "",
                               h->vendor ? h->vendor : "", h->name ? h->name : "",
-                              h->role ? h->role : "", c->names, c->ident, c->served, c->used,
-                              c->points,
+                              h->role ? h->role : "", sum->names, sum->ident, sum->served, sum->used,
+                              sum->points,
                               h->seen ? otw_time_format(h->first_us, t1, sizeof(t1)) : "",
                               h->seen ? otw_time_format(h->last_us, t2, sizeof(t2)) : ""};
         for (size_t i = 0; i < OTW_ARRAY_LEN(cols); i++) {
@@ -462,82 +313,31 @@ static void print_host(struct listctx *c, const struct otw_asset_info *h)
     }
     label_str(h, label, sizeof(label));
     printf("%-39s %-17s %-24.24s %-26s %-20s %-19s %-19s %s%s%s\n", key, mac,
-           h->vendor ? h->vendor : "-", label, c->names[0] ? c->names : "-",
+           h->vendor ? h->vendor : "-", label, sum->names[0] ? sum->names : "-",
            h->seen ? otw_time_format_short(h->first_us, t1, sizeof(t1)) : "-",
            h->seen ? otw_time_format_short(h->last_us, t2, sizeof(t2)) : "-",
-           c->served[0] ? c->served : "-", c->ident[0] ? "  " : "", c->ident);
+           sum->served[0] ? sum->served : "-", sum->ident[0] ? "  " : "", sum->ident);
 }
 
-static int on_list(void *p, const struct otw_asset_info *h)
+static int on_list(void *p, const struct otw_asset_info *h, const struct otw_asset_summary *s)
 {
-    struct listctx *c = p;
-
-    if (!h->seen && !c->o->all)
-        return 0;
-    if (!c->macs_pass) {
-        if (h->keylen != 16)
-            return 0;
-        if (h->has_mac) {
-            if (c->nmacs == c->capmacs) {
-                size_t nc = c->capmacs ? c->capmacs * 2 : 64;
-                uint8_t(*nm)[6] = realloc(c->macs_shown, nc * 6);
-                if (nm == NULL)
-                    return OTW_ENOMEM;
-                c->macs_shown = nm;
-                c->capmacs = nc;
-            }
-            memcpy(c->macs_shown[c->nmacs++], h->mac, 6);
-        }
-    } else {
-        if (h->keylen != 6)
-            return 0;
-        for (size_t i = 0; i < c->nmacs; i++)
-            if (memcmp(c->macs_shown[i], h->key, 6) == 0)
-                return 0;
-    }
-    gather(c, h);
-    if (matches(c, h))
-        print_host(c, h);
+    print_host(p, h, s);
     return 0;
 }
 
 static int cmd_list(struct opts *o, struct otw_assets *a)
 {
+    struct otw_asset_filter f;
     struct listctx c;
+    struct otw_err err;
     int rc;
 
     memset(&c, 0, sizeof(c));
     c.a = a;
     c.o = o;
-    c.pbits = -1;
-    if (o->pattern != NULL) {
-        uint8_t k[16], kl;
-        const char *slash = strchr(o->pattern, '/');
-        if (otw_assets_parse_key(o->pattern, k, &kl) == 0) {
-            if (kl == 6) {
-                c.pis_mac = true;
-                memcpy(c.pmac, k, 6);
-            } else {
-                memcpy(c.pnet, k, 16);
-                c.pbits = 128;
-            }
-        } else if (slash != NULL) {
-            char ip[64];
-            char *end;
-            long bits = strtol(slash + 1, &end, 10);
-            size_t l = (size_t)(slash - o->pattern);
-            if (l < sizeof(ip)) {
-                memcpy(ip, o->pattern, l);
-                ip[l] = '\0';
-                if (otw_ip_parse(ip, c.pnet) == 0 && end != slash + 1 && *end == '\0' &&
-                    bits >= 0 && bits <= (otw_ip_is_v4(c.pnet) ? 32 : 128))
-                    c.pbits = (int)bits + (otw_ip_is_v4(c.pnet) ? 96 : 0);
-            }
-            if (c.pbits < 0) {
-                fprintf(stderr, CMD ": '%s' is not an address range (CIDR)\n", o->pattern);
-                return 2;
-            }
-        }
+    if (otw_asset_filter_init(&f, o->pattern, o->role, o->all, &err) != 0) {
+        fprintf(stderr, CMD ": %s\n", err.msg);
+        return 2;
     }
     if (o->fmt == OTW_OUT_TABLE)
         printf("%-39s %-17s %-24s %-26s %-20s %-19s %-19s %s\n", "HOST", "MAC", "VENDOR",
@@ -547,12 +347,7 @@ static int cmd_list(struct opts *o, struct otw_assets *a)
         printf("host.ip,host.mac,otwatch.vendor,host.name,otwatch.role,host.hostname,"
                "otwatch.identity,otwatch.served,otwatch.used,otwatch.points,event.start,"
                "event.end\n");
-    rc = otw_assets_each(a, on_list, &c);
-    if (rc == 0) {
-        c.macs_pass = true;
-        rc = otw_assets_each(a, on_list, &c);
-    }
-    free(c.macs_shown);
+    rc = otw_assets_list(a, &f, on_list, &c);
     if (rc != 0) {
         fprintf(stderr, CMD ": out of memory\n");
         return 1;
@@ -581,14 +376,16 @@ static const char *sources_str(unsigned s, char *buf, size_t len)
     } names[] = {{OTW_BIND_ARP, "arp"}, {OTW_BIND_DHCP, "dhcp"}, {OTW_BIND_ND, "nd"},
                  {OTW_BIND_SESSION, "session"}, {OTW_BIND_L2, "l2"}};
 
+    size_t o = 0;
+
     buf[0] = '\0';
     if (s == 0) {
         snprintf(buf, len, "session (a router's MAC?)");
         return buf;
     }
     for (size_t i = 0; i < OTW_ARRAY_LEN(names); i++)
-        if (s & names[i].bit)
-            append(buf, len, ",", names[i].name);
+        if ((s & names[i].bit) && o < len)
+            o += (size_t)snprintf(buf + o, len - o, "%s%s", o ? "," : "", names[i].name);
     return buf;
 }
 
@@ -762,52 +559,25 @@ static int cmd_show(struct opts *o, struct otw_assets *a)
 
 /* --- set, unset ---------------------------------------------------------------------------- */
 
-struct findlabel {
-    uint8_t key[16];
-    uint8_t keylen;
-    bool found;
-    struct otw_asset_label_row row;
-};
-
-static int on_find_label(void *p, const struct otw_asset_label_row *l)
-{
-    struct findlabel *f = p;
-
-    if (l->keylen == f->keylen && memcmp(l->key, f->key, f->keylen) == 0) {
-        f->row = *l;
-        f->found = true;
-        return 1;
-    }
-    return 0;
-}
-
 static int cmd_set(struct opts *o)
 {
-    struct findlabel f;
-    struct otw_asset_readers rd = {.label = on_find_label};
+    struct otw_asset_label_row row;
     struct otw_store *st;
     struct otw_err err;
+    uint8_t key[16];
+    uint8_t kl;
     int rc = 1;
 
-    memset(&f, 0, sizeof(f));
-    if (parse_key("set", o->key, f.key, &f.keylen) != 0)
+    if (parse_key("set", o->key, key, &kl) != 0)
         return 2;
     if (!o->name_set && !o->role_set) {
         fprintf(stderr, CMD " set: give --name NAME, --role ROLE or both\n");
         return 2;
     }
     if ((o->name_set && otw_assets_check_text("--name", o->name, &err) != 0) ||
-        (o->role_set && otw_assets_check_text("--role", o->role, &err) != 0)) {
+        (o->role_set && otw_assets_check_text("--role", o->role, &err) != 0) ||
+        otw_asset_key_check(o->key, key, kl, &err) != 0) {
         fprintf(stderr, CMD " set: %s\n", err.msg);
-        return 2;
-    }
-    if (f.keylen == 16 && (otw_ip_is_multicast(f.key) || otw_ip_is_unspecified(f.key) ||
-                           otw_ip_is_broadcast(f.key))) {
-        fprintf(stderr, CMD " set: %s is not a host's address\n", o->key);
-        return 2;
-    }
-    if (f.keylen == 6 && (f.key[0] & 1)) {
-        fprintf(stderr, CMD " set: %s is a group MAC, not a host's\n", o->key);
         return 2;
     }
     st = otw_store_open(o->db, false, &err);
@@ -815,25 +585,13 @@ static int cmd_set(struct opts *o)
         fprintf(stderr, CMD " set: %s\n", err.msg);
         return 1;
     }
-    if (otw_store_assets_read_labels(st, &rd, &f, &err) < 0) {
+    if (otw_asset_label_update(st, key, kl, o->name_set ? o->name : NULL,
+                               o->role_set ? o->role : NULL, &row, &err) != 0) {
         fprintf(stderr, CMD " set: %s\n", err.msg);
         goto out;
     }
-    if (!f.found) {
-        memcpy(f.row.key, f.key, 16);
-        f.row.keylen = f.keylen;
-    }
-    if (o->name_set)
-        snprintf(f.row.name, sizeof(f.row.name), "%s", o->name);
-    if (o->role_set)
-        snprintf(f.row.role, sizeof(f.row.role), "%s", o->role);
-    f.row.updated_us = otw_now_us();
-    if (otw_store_asset_label_set(st, &f.row, &err) != 0) {
-        fprintf(stderr, CMD " set: %s\n", err.msg);
-        goto out;
-    }
-    printf("%s: name %s, role %s\n", o->key, f.row.name[0] ? f.row.name : "-",
-           f.row.role[0] ? f.row.role : "-");
+    printf("%s: name %s, role %s\n", o->key, row.name[0] ? row.name : "-",
+           row.role[0] ? row.role : "-");
     rc = 0;
 out:
     otw_store_close(st);

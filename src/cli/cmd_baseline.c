@@ -25,6 +25,7 @@
 #include "core/timeutil.h"
 #include "detect/assets.h"
 #include "detect/baseline.h"
+#include "detect/bltext.h"
 #include "detect/schedule.h"
 #include "detect/sessinfo.h"
 #include "query/query.h"
@@ -224,112 +225,6 @@ static int parse_id(struct common *c, const char *s, int64_t *id)
 
 /* --- names of things ------------------------------------------------------------------- */
 
-static const struct otw_tok transports[] = {
-    {6, "tcp"},   {17, "udp"}, {1, "icmp"}, {58, "ipv6-icmp"}, {58, "icmpv6"},
-    {2, "igmp"},  {132, "sctp"}, {47, "gre"}, {50, "esp"},   {0, NULL},
-};
-
-static const char *transport_str(int proto, char *buf, size_t len)
-{
-    return otw_out_transport(proto, buf, len);
-}
-
-/* A transport name or number 1-255; -1 if neither. */
-static int transport_parse(const char *s)
-{
-    char *end;
-    long v;
-
-    for (const struct otw_tok *t = transports; t->s != NULL; t++)
-        if (strcmp(t->s, s) == 0)
-            return t->v;
-    v = strtol(s, &end, 10);
-    if (end == s || *end != '\0' || v < 1 || v > 255)
-        return -1;
-    return (int)v;
-}
-
-static bool proto_has_ports(int proto)
-{
-    return proto == 6 || proto == 17 || proto == 132;
-}
-
-/* "*", "tcp", "tcp/22", "tcp/" "*", "22": proto 0 and port -1 are wildcards. */
-static int portspec_parse(const char *s, int *proto, int *port, char *msg, size_t mlen)
-{
-    const char *slash = strchr(s, '/');
-    char pb[32];
-    char *end;
-    long v;
-
-    *proto = 0;
-    *port = -1;
-    if (strcmp(s, "*") == 0 || s[0] == '\0')
-        return 0;
-    if (slash == NULL && s[0] >= '0' && s[0] <= '9') {
-        v = strtol(s, &end, 10);
-        if (*end != '\0' || v < 0 || v > 65535)
-            goto bad;
-        *port = (int)v;
-        return 0;
-    }
-    if ((slash ? (size_t)(slash - s) : strlen(s)) >= sizeof(pb))
-        goto bad;
-    snprintf(pb, sizeof(pb), "%.*s", (int)(slash ? (size_t)(slash - s) : strlen(s)), s);
-    if (strcmp(pb, "*") != 0 && (*proto = transport_parse(pb)) < 0)
-        goto bad;
-    if (strcmp(pb, "*") == 0)
-        *proto = 0;
-    if (slash == NULL || strcmp(slash + 1, "*") == 0)
-        return 0;
-    v = strtol(slash + 1, &end, 10);
-    if (end == slash + 1 || *end != '\0' || v < 0 || v > 65535)
-        goto bad;
-    if (*proto != 0 && !proto_has_ports(*proto)) {
-        snprintf(msg, mlen, "'%s': %s has no ports (write just '%s')", s, pb, pb);
-        return -1;
-    }
-    *port = (int)v;
-    return 0;
-bad:
-    snprintf(msg, mlen, "'%s' is not a port (write tcp/22, udp/161, tcp, 502 or *)", s);
-    return -1;
-}
-
-static const char *portspec_str(int proto, int port, char *buf, size_t len)
-{
-    char t[16];
-
-    if (proto == 0 && port < 0)
-        snprintf(buf, len, "*");
-    else if (proto == 0)
-        snprintf(buf, len, "%d", port);
-    else if (port < 0)
-        snprintf(buf, len, "%s", transport_str(proto, t, sizeof(t)));
-    else
-        snprintf(buf, len, "%s/%d", transport_str(proto, t, sizeof(t)), port);
-    return buf;
-}
-
-/* "tcp/502" or "icmp" for an entry. */
-static const char *service_str(const struct otw_bl_key *k, char *buf, size_t len)
-{
-    char t[16];
-
-    if (proto_has_ports(k->proto))
-        snprintf(buf, len, "%s/%u", transport_str(k->proto, t, sizeof(t)), (unsigned)k->port);
-    else
-        snprintf(buf, len, "%s", transport_str(k->proto, t, sizeof(t)));
-    return buf;
-}
-
-static const char *class_str(unsigned c)
-{
-    const char *n = otw_otc_name(c);
-
-    return n != NULL ? n : "";
-}
-
 /* Active hours as ranges: "Fri 09-11, Sat 22-Sun 01" (capped). */
 static const char *hours_summary(const uint32_t *h, char *buf, size_t len)
 {
@@ -373,65 +268,18 @@ static const char *hours_summary(const uint32_t *h, char *buf, size_t len)
 
 struct entries {
     struct otw_bl_entry *v;
-    size_t n, cap;
+    size_t n;
 };
-
-static int collect_entry(void *ctx, const struct otw_bl_entry *e)
-{
-    struct entries *es = ctx;
-
-    if (es->n == es->cap) {
-        size_t cap = es->cap ? es->cap * 2 : 256;
-        struct otw_bl_entry *nv = realloc(es->v, cap * sizeof(*nv));
-
-        if (nv == NULL)
-            return OTW_ENOMEM;
-        es->v = nv;
-        es->cap = cap;
-    }
-    es->v[es->n++] = *e;
-    return 0;
-}
-
-static int key_cmp(const struct otw_bl_key *a, const struct otw_bl_key *b)
-{
-    int r;
-
-    if ((r = memcmp(a->client, b->client, 16)) != 0)
-        return r;
-    if ((r = memcmp(a->server, b->server, 16)) != 0)
-        return r;
-    if (a->proto != b->proto)
-        return a->proto < b->proto ? -1 : 1;
-    if (a->port != b->port)
-        return a->port < b->port ? -1 : 1;
-    if ((r = strcmp(a->app, b->app)) != 0)
-        return r;
-    if (a->ot_class != b->ot_class)
-        return a->ot_class < b->ot_class ? -1 : 1;
-    return 0;
-}
-
-static int entry_cmp(const void *a, const void *b)
-{
-    return key_cmp(&((const struct otw_bl_entry *)a)->k, &((const struct otw_bl_entry *)b)->k);
-}
 
 static int load_entries(struct common *c, struct otw_store *st, struct entries *es)
 {
     struct otw_err err;
-    int rc;
 
     memset(&err, 0, sizeof(err));
-    rc = otw_store_bl_entries(st, collect_entry, es, &err);
-    if (rc == OTW_ENOMEM)
-        snprintf(err.msg, sizeof(err.msg), "out of memory");
-    if (rc != 0) {
+    if (otw_bl_entries_sorted(st, &es->v, &es->n, &err) != 0) {
         cerr(c, "%s", err.msg);
         return -1;
     }
-    if (es->n > 1)
-        qsort(es->v, es->n, sizeof(es->v[0]), entry_cmp);
     return 0;
 }
 
@@ -464,10 +312,10 @@ static json_t *entry_json(const struct otw_bl_entry *e, bool with_id)
         json_object_set_new(o, "id", json_integer(e->id));
     json_object_set_new(o, "client", json_string(otw_ip_str(e->k.client, a, sizeof(a))));
     json_object_set_new(o, "server", json_string(otw_ip_str(e->k.server, a, sizeof(a))));
-    json_object_set_new(o, "transport", json_string(transport_str(e->k.proto, t, sizeof(t))));
+    json_object_set_new(o, "transport", json_string(otw_bl_transport_str(e->k.proto, t, sizeof(t))));
     json_object_set_new(o, "port", json_integer(e->k.port));
     json_object_set_new(o, "app", json_string(e->k.app));
-    json_object_set_new(o, "class", json_string(class_str(e->k.ot_class)));
+    json_object_set_new(o, "class", json_string(otw_bl_class_str(e->k.ot_class)));
     json_object_set_new(o, "status", json_string(otw_bl_status_name(e->status)));
     json_object_set_new(o, "category", json_string(otw_bl_category_name(e->category)));
     json_object_set_new(o, "sessions", json_integer((json_int_t)e->sessions));
@@ -848,9 +696,14 @@ static int show_devices(struct common *c, struct otw_store *st, enum otw_out_for
         const struct otw_bl_device *d = &ds.v[i];
         bool has_mac = d->kind != OTW_BL_DEV_IP, has_ip = d->kind != OTW_BL_DEV_MAC;
 
-        snprintf(m, sizeof(m), "%s", has_mac ? otw_mac_str(d->mac, m, sizeof(m)) : "");
-        snprintf(a, sizeof(a), "%s", has_ip ? otw_ip_str(d->ip, a, sizeof(a)) : "");
-        snprintf(l, sizeof(l), "%s", has_ip ? host_label(lb, d->ip, l, sizeof(l)) : "");
+        /* each written in place (a snprintf from a buffer into itself printed "") */
+        m[0] = a[0] = l[0] = '\0';
+        if (has_mac)
+            otw_mac_str(d->mac, m, sizeof(m));
+        if (has_ip) {
+            otw_ip_str(d->ip, a, sizeof(a));
+            host_label(lb, d->ip, l, sizeof(l));
+        }
         if (fmt == OTW_OUT_TABLE) {
             printf("%-4s %-17s %-39s %-20s %-20s\n", otw_bl_dev_kind_name(d->kind),
                    has_mac ? m : "-", has_ip ? l : "-",
@@ -897,7 +750,7 @@ static int cmd_show(struct common *c, int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     enum otw_out_format fmt = OTW_OUT_TABLE;
-    struct entries es = {NULL, 0, 0};
+    struct entries es = {NULL, 0};
     struct labels lb = {NULL};
     struct otw_store *st = NULL;
     int status = -1, category = -1, opt, rc = 1;
@@ -982,8 +835,8 @@ static int cmd_show(struct common *c, int argc, char **argv)
             printf("%5lld %-8s %-11s %-*s %-*s %-9s %-8s %-10s %8llu %9s %-19s %s%s%s\n",
                    (long long)e->id, otw_bl_status_name(e->status),
                    otw_bl_category_name(e->category), cw, cl, sw, sl,
-                   service_str(&e->k, svc, sizeof(svc)), e->k.app[0] ? e->k.app : "-",
-                   e->k.ot_class ? class_str(e->k.ot_class) : "-",
+                   otw_bl_service_str(&e->k, svc, sizeof(svc)), e->k.app[0] ? e->k.app : "-",
+                   e->k.ot_class ? otw_bl_class_str(e->k.ot_class) : "-",
                    (unsigned long long)e->sessions, otw_fmt_bytes(e->bytes, b1, sizeof(b1)),
                    e->last_us ? otw_time_format_short(e->last_us, t2, sizeof(t2)) : "-",
                    hours_summary(e->hours, hs, sizeof(hs)), e->note[0] ? "  " : "", e->note);
@@ -999,11 +852,11 @@ static int cmd_show(struct common *c, int argc, char **argv)
             csv_field(otw_ip_str(e->k.server, sa, sizeof(sa)), false);
             csv_field(cl, false);
             csv_field(sl, false);
-            csv_field(transport_str(e->k.proto, t, sizeof(t)), false);
+            csv_field(otw_bl_transport_str(e->k.proto, t, sizeof(t)), false);
             snprintf(num, sizeof(num), "%u", (unsigned)e->k.port);
             csv_field(num, false);
             csv_field(e->k.app, false);
-            csv_field(class_str(e->k.ot_class), false);
+            csv_field(otw_bl_class_str(e->k.ot_class), false);
             snprintf(num, sizeof(num), "%llu", (unsigned long long)e->sessions);
             csv_field(num, false);
             snprintf(num, sizeof(num), "%llu", (unsigned long long)e->bytes);
@@ -1098,12 +951,14 @@ static int cmd_ids(struct common *c, int argc, char **argv, bool approve)
         free(ids);
         return 2;
     }
-    if ((st = open_store(c, true)) == NULL || begin(c, st) != 0)
+    if ((st = open_store(c, true)) == NULL)
         goto out;
     memset(&err, 0, sizeof(err));
     if (all) {
         uint64_t n = 0;
 
+        if (begin(c, st) != 0)
+            goto out;
         if (otw_store_bl_approve_all(st, &n, &err) != 0) {
             cerr(c, "%s", err.msg);
             goto out;
@@ -1114,32 +969,17 @@ static int cmd_ids(struct common *c, int argc, char **argv, bool approve)
         rc = 0;
         goto out;
     }
-    for (size_t i = 0; i < nids; i++) {
-        int r = approve ? otw_store_bl_entry_set(st, ids[i], OTW_BL_APPROVED, -1, NULL, &err)
-                        : otw_store_bl_entry_delete(st, ids[i], &err);
-
-        if (r != 0) {
-            /* one transaction: nothing changed */
-            cerr(c, "%s%s", err.msg, nids > 1 ? "; nothing was changed" : "");
-            goto out;
-        }
-    }
-    if (commit(c, st) != 0)
+    if (otw_bl_entries_apply(st, ids, nids, approve, &err) != 0) {
+        /* one transaction: nothing changed */
+        cerr(c, "%s%s", err.msg, nids > 1 ? "; nothing was changed" : "");
         goto out;
+    }
     printf("%s %zu entr%s\n", approve ? "approved" : "removed", nids, nids == 1 ? "y" : "ies");
     rc = 0;
 out:
     free(ids);
     otw_store_close(st);    /* rolls back an open transaction */
     return rc;
-}
-
-static bool text_ok(const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-        if (*p < 0x20 || *p == 0x7f)
-            return false;
-    return true;
 }
 
 static int cmd_set(struct common *c, int argc, char **argv)
@@ -1176,7 +1016,7 @@ static int cmd_set(struct common *c, int argc, char **argv)
             break;
         case O_NOTE:
             note = optarg;
-            if (strlen(note) >= sizeof(e.note) || !text_ok(note)) {
+            if (strlen(note) >= sizeof(e.note) || !otw_bl_text_ok(note)) {
                 cerr(c, "--note: at most %zu bytes of text without control characters",
                      sizeof(e.note) - 1);
                 return 2;
@@ -1212,8 +1052,8 @@ static int cmd_set(struct common *c, int argc, char **argv)
 
         printf("entry %lld: %s -> %s %s%s%s%s%s: %s, %s%s%s\n", (long long)id,
                otw_ip_str(e.k.client, a, sizeof(a)), otw_ip_str(e.k.server, b, sizeof(b)),
-               service_str(&e.k, svc, sizeof(svc)), e.k.app[0] ? " " : "", e.k.app,
-               e.k.ot_class ? " " : "", class_str(e.k.ot_class), otw_bl_status_name(e.status),
+               otw_bl_service_str(&e.k, svc, sizeof(svc)), e.k.app[0] ? " " : "", e.k.app,
+               e.k.ot_class ? " " : "", otw_bl_class_str(e.k.ot_class), otw_bl_status_name(e.status),
                otw_bl_category_name(e.category), e.note[0] ? ", note: " : "", e.note);
     }
     rc = 0;
@@ -1224,62 +1064,14 @@ out:
 
 /* --- export ---------------------------------------------------------------------------------- */
 
-struct rules {
-    struct otw_bl_rule *v;
-    size_t n, cap;
-};
-struct windows {
-    struct otw_bl_window *v;
-    size_t n, cap;
-};
-
-static int collect_rule(void *ctx, const struct otw_bl_rule *r)
-{
-    struct rules *rs = ctx;
-
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 16;
-        struct otw_bl_rule *nv = realloc(rs->v, cap * sizeof(*nv));
-
-        if (nv == NULL)
-            return OTW_ENOMEM;
-        rs->v = nv;
-        rs->cap = cap;
-    }
-    rs->v[rs->n++] = *r;
-    return 0;
-}
-
-static int collect_window(void *ctx, const struct otw_bl_window *w)
-{
-    struct windows *ws = ctx;
-
-    if (ws->n == ws->cap) {
-        size_t cap = ws->cap ? ws->cap * 2 : 8;
-        struct otw_bl_window *nv = realloc(ws->v, cap * sizeof(*nv));
-
-        if (nv == NULL)
-            return OTW_ENOMEM;
-        ws->v = nv;
-        ws->cap = cap;
-    }
-    ws->v[ws->n++] = *w;
-    return 0;
-}
-
-static int load_windows(struct common *c, struct otw_store *st, struct windows *ws,
-                        struct rules *rs)
+static int load_windows(struct common *c, struct otw_store *st, struct otw_bl_windows *ws)
 {
     struct otw_err err;
-    int rc;
 
     memset(&err, 0, sizeof(err));
-    if ((rc = otw_store_bl_windows(st, collect_window, ws, &err)) == 0)
-        rc = otw_store_bl_rules(st, collect_rule, rs, &err);
-    if (rc == OTW_ENOMEM)
-        snprintf(err.msg, sizeof(err.msg), "out of memory");
-    if (rc != 0) {
+    if (otw_bl_windows_load(st, ws, &err) != 0) {
         cerr(c, "%s", err.msg);
+        otw_bl_windows_free(ws);
         return -1;
     }
     return 0;
@@ -1290,16 +1082,15 @@ static json_t *rule_json(const struct otw_bl_rule *r)
     char p[32];
 
     return json_pack("{s:s, s:s, s:s, s:s}", "client", r->client, "server", r->server, "port",
-                     portspec_str(r->proto, r->port, p, sizeof(p)), "app",
+                     otw_bl_portspec_str(r->proto, r->port, p, sizeof(p)), "app",
                      r->app[0] ? r->app : "*");
 }
 
 static json_t *build_export(struct common *c, struct otw_store *st)
 {
-    struct entries es = {NULL, 0, 0};
+    struct entries es = {NULL, 0};
     struct devs ds = {NULL, 0, 0};
-    struct windows ws = {NULL, 0, 0};
-    struct rules rs = {NULL, 0, 0};
+    struct otw_bl_windows ws = {NULL, 0, 0, NULL, 0, 0};
     struct otw_err err;
     json_t *doc = NULL, *arr, *dev, *macs, *ips, *arp;
     char v[OTW_BL_HOURS + 8], m[24], a[64], k[8];
@@ -1307,7 +1098,7 @@ static json_t *build_export(struct common *c, struct otw_store *st)
 
     memset(&err, 0, sizeof(err));
     if (load_entries(c, st, &es) != 0 || load_devices(c, st, &ds) != 0 ||
-        load_windows(c, st, &ws, &rs) != 0)
+        load_windows(c, st, &ws) != 0)
         goto out;
     doc = json_object();
     json_object_set_new(doc, "format", json_string(FORMAT_NAME));
@@ -1352,14 +1143,14 @@ static json_t *build_export(struct common *c, struct otw_store *st)
     json_object_set_new(dev, "arp", arp);
     json_object_set_new(doc, "devices", dev);
     arr = json_array();
-    for (size_t i = 0; i < ws.n; i++) {
+    for (size_t i = 0; i < ws.nw; i++) {
         json_t *w = json_object(), *ra = json_array();
 
-        json_object_set_new(w, "name", json_string(ws.v[i].name));
-        json_object_set_new(w, "schedule", json_string(ws.v[i].schedule));
-        for (size_t j = 0; j < rs.n; j++)
-            if (strcmp(rs.v[j].window, ws.v[i].name) == 0)
-                json_array_append_new(ra, rule_json(&rs.v[j]));
+        json_object_set_new(w, "name", json_string(ws.w[i].name));
+        json_object_set_new(w, "schedule", json_string(ws.w[i].schedule));
+        for (size_t j = 0; j < ws.nr; j++)
+            if (strcmp(ws.r[j].window, ws.w[i].name) == 0)
+                json_array_append_new(ra, rule_json(&ws.r[j]));
         json_object_set_new(w, "rules", ra);
         json_array_append_new(arr, w);
     }
@@ -1372,8 +1163,7 @@ fail:
 out:
     free(es.v);
     free(ds.v);
-    free(ws.v);
-    free(rs.v);
+    otw_bl_windows_free(&ws);
     return doc;
 }
 
@@ -1532,7 +1322,7 @@ static int get_str(struct imp *x, json_t *o, const char *key, const char *path, 
         return ifail(x, p, "expected a string");
     if (json_string_length(v) >= len)
         return ifail(x, p, "too long (at most %zu bytes)", len - 1);
-    if (!text_ok(json_string_value(v)))
+    if (!otw_bl_text_ok(json_string_value(v)))
         return ifail(x, p, "control characters are not allowed");
     snprintf(out, len, "%s", json_string_value(v));
     return 0;
@@ -1614,15 +1404,15 @@ static int imp_entry(struct imp *x, json_t *o, const char *path, struct otw_bl_e
         return -1;
     if (get_str(x, o, "transport", path, true, s, sizeof(s)) != 0)
         return -1;
-    if (transport_parse(s) < 0) {
+    if (otw_bl_transport_parse(s) < 0) {
         snprintf(p, sizeof(p), "%s.transport", path);
         return ifail(x, p, "'%s' is not a transport (tcp, udp, icmp ... or 1-255)", s);
     }
-    e->k.proto = (uint8_t)transport_parse(s);
+    e->k.proto = (uint8_t)otw_bl_transport_parse(s);
     if (get_uint(x, o, "port", path, true, 65535, &v) != 0)
         return -1;
     e->k.port = (uint16_t)v;
-    if (!proto_has_ports(e->k.proto) && e->k.port != 0) {
+    if (!otw_bl_proto_has_ports(e->k.proto) && e->k.port != 0) {
         snprintf(p, sizeof(p), "%s.port", path);
         return ifail(x, p, "must be 0: %s has no ports", s);
     }
@@ -1736,29 +1526,6 @@ static int imp_devices(struct imp *x, json_t *d)
     return 0;
 }
 
-static bool window_name_ok(const char *s)
-{
-    if (s[0] == '\0' || strlen(s) > 63)
-        return false;
-    for (const char *p = s; *p; p++)
-        if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-              strchr("_.-:", *p) != NULL))
-            return false;
-    return true;
-}
-
-static const char WINDOW_NAME_RULE[] =
-    "a window name is 1-63 letters, digits, '_', '.', '-' or ':'";
-
-/* A rule host as stored: "*", an address or a CIDR range (names are resolved
- * before they get here). */
-static bool rule_host_ok(const char *s)
-{
-    uint8_t lo[16], hi[16];
-
-    return strcmp(s, "*") == 0 || otw_bl_host_parse(s, lo, hi) == 0;
-}
-
 static int imp_windows(struct imp *x, json_t *arr)
 {
     static const char *const wkeys[] = {"name", "schedule", "rules", NULL};
@@ -1786,8 +1553,8 @@ static int imp_windows(struct imp *x, json_t *arr)
             get_str(x, w, "name", path, true, win->name, sizeof(win->name)) != 0 ||
             get_str(x, w, "schedule", path, true, win->schedule, sizeof(win->schedule)) != 0)
             return -1;
-        if (!window_name_ok(win->name))
-            return ifail(x, path, "name '%s': %s", win->name, WINDOW_NAME_RULE);
+        if (!otw_bl_window_name_ok(win->name))
+            return ifail(x, path, "name '%s': %s", win->name, OTW_BL_WINDOW_NAME_RULE);
         for (size_t k = 0; k < x->nwins; k++)
             if (strcmp(x->wins[k].name, win->name) == 0)
                 return ifail(x, path, "window '%s' is already defined in windows[%zu]",
@@ -1808,7 +1575,8 @@ static int imp_windows(struct imp *x, json_t *arr)
         }
         json_array_foreach(rules, j, r) {
             struct otw_bl_rule rl;
-            char port[32], msg[160];
+            char port[32];
+            struct otw_err perr;
 
             snprintf(rp, sizeof(rp), "%s.rules[%zu]", path, j);
             memset(&rl, 0, sizeof(rl));
@@ -1825,14 +1593,14 @@ static int imp_windows(struct imp *x, json_t *arr)
                 snprintf(rl.server, sizeof(rl.server), "*");
             if (rl.app[0] == '\0')
                 snprintf(rl.app, sizeof(rl.app), "*");
-            if (!rule_host_ok(rl.client))
+            if (!otw_bl_rule_host_ok(rl.client))
                 return ifail(x, rp, "client '%s' is not an address, a CIDR range or *",
                              rl.client);
-            if (!rule_host_ok(rl.server))
+            if (!otw_bl_rule_host_ok(rl.server))
                 return ifail(x, rp, "server '%s' is not an address, a CIDR range or *",
                              rl.server);
-            if (portspec_parse(port, &rl.proto, &rl.port, msg, sizeof(msg)) != 0)
-                return ifail(x, rp, "port %s", msg);
+            if (otw_bl_portspec_parse(port, &rl.proto, &rl.port, &perr) != 0)
+                return ifail(x, rp, "port %s", perr.msg);
             if (x->nrules == x->rulecap) {
                 size_t cap = x->rulecap ? x->rulecap * 2 : 16;
                 struct otw_bl_rule *nv = realloc(x->rules, cap * sizeof(*nv));
@@ -1856,7 +1624,7 @@ struct ekey_ix {
 static int ekey_ix_cmp(const void *a, const void *b)
 {
     const struct ekey_ix *x = a, *y = b;
-    int r = key_cmp(x->k, y->k);
+    int r = otw_bl_key_cmp(x->k, y->k);
 
     return r != 0 ? r : (x->i < y->i ? -1 : x->i > y->i);
 }
@@ -1933,7 +1701,7 @@ static int imp_parse(struct imp *x, json_t *doc)
         }
         qsort(ix, x->nents, sizeof(*ix), ekey_ix_cmp);
         for (i = 1; i < x->nents; i++)
-            if (key_cmp(ix[i - 1].k, ix[i].k) == 0) {
+            if (otw_bl_key_cmp(ix[i - 1].k, ix[i].k) == 0) {
                 char p[64];
 
                 size_t first = ix[i - 1].i;
@@ -1966,8 +1734,7 @@ static int cmd_import(struct common *c, int argc, char **argv)
     struct imp x;
     struct otw_store *st = NULL;
     struct otw_err err;
-    struct rules old = {NULL, 0, 0};
-    struct windows oldw = {NULL, 0, 0};
+    struct otw_bl_windows old = {NULL, 0, 0, NULL, 0, 0};
     json_error_t je;
     json_t *doc = NULL;
     bool merge = false;
@@ -2015,7 +1782,7 @@ static int cmd_import(struct common *c, int argc, char **argv)
     if (!merge) {
         if (otw_store_bl_clear(st, &err) != 0)
             goto fail;
-    } else if (load_windows(c, st, &oldw, &old) != 0) {
+    } else if (load_windows(c, st, &old) != 0) {
         goto out;
     }
     for (size_t i = 0; i < x.nents; i++)
@@ -2030,8 +1797,8 @@ static int cmd_import(struct common *c, int argc, char **argv)
     for (size_t i = 0; i < x.nrules; i++) {
         bool dup = false;
 
-        for (size_t j = 0; j < old.n && !dup; j++)
-            dup = rule_eq(&old.v[j], &x.rules[i]);
+        for (size_t j = 0; j < old.nr && !dup; j++)
+            dup = rule_eq(&old.r[j], &x.rules[i]);
         if (!dup && otw_store_bl_rule_add(st, &x.rules[i], &err) != 0)
             goto fail;
     }
@@ -2066,8 +1833,7 @@ out:
     free(x.devs);
     free(x.wins);
     free(x.rules);
-    free(old.v);
-    free(oldw.v);
+    otw_bl_windows_free(&old);
     otw_store_close(st);
     return rc;
 }
@@ -2144,98 +1910,63 @@ out:
 
 /* --- windows --------------------------------------------------------------------------------- */
 
-struct name_match {
-    const char *name;
-    uint8_t ip[16];
-    int n;
-};
-
-static int match_name(void *ctx, const struct otw_asset_info *h)
-{
-    struct name_match *m = ctx;
-
-    if (h->keylen == 16 && h->name != NULL && strcmp(h->name, m->name) == 0) {
-        if (m->n == 0 || memcmp(m->ip, h->key, 16) != 0)
-            m->n++;
-        memcpy(m->ip, h->key, 16);
-    }
-    return 0;
-}
-
 /* "*", an address, a CIDR range, or an asset name resolved to its address. */
 static int resolve_host(struct common *c, struct otw_store *st, const char *opt, const char *s,
                         char *out, size_t len)
 {
-    struct name_match m;
-    struct otw_assets *a;
-    struct otw_err err;
+    int n, r = otw_bl_host_resolve(st, c->cfg, s, out, len, &n);
 
-    if (rule_host_ok(s)) {
-        snprintf(out, len, "%s", s);
-        return 0;
-    }
-    memset(&m, 0, sizeof(m));
-    m.name = s;
-    a = otw_assets_load_labels(st, c->cfg, &err);
-    if (a != NULL)
-        otw_assets_each(a, match_name, &m);
-    otw_assets_free(a);
-    if (m.n == 1) {
-        otw_ip_str(m.ip, out, len);
+    if (r == 0 && strcmp(out, s) != 0)
         fprintf(stderr, "otwatch %s: %s %s is %s\n", c->sub, opt, s, out);
-        return 0;
-    }
-    if (m.n > 1)
-        cerr(c, "%s '%s': the asset name is on %d addresses; give the address", opt, s, m.n);
-    else
+    else if (r == OTW_EEXIST)
+        cerr(c, "%s '%s': the asset name is on %d addresses; give the address", opt, s, n);
+    else if (r != 0)
         cerr(c, "%s '%s': not an address, a CIDR range, * or an asset name", opt, s);
-    return -1;
+    return r == 0 ? 0 : -1;
 }
 
 static int window_list(struct common *c, struct otw_store *st, enum otw_out_format fmt)
 {
-    struct windows ws = {NULL, 0, 0};
-    struct rules rs = {NULL, 0, 0};
+    struct otw_bl_windows ws;
     char p[32];
 
-    if (load_windows(c, st, &ws, &rs) != 0)
+    if (load_windows(c, st, &ws) != 0)
         return 1;
-    for (size_t i = 0; i < ws.n; i++) {
+    for (size_t i = 0; i < ws.nw; i++) {
         size_t nr = 0;
 
         if (fmt == OTW_OUT_JSON) {
             json_t *w = json_object(), *ra = json_array();
 
-            json_object_set_new(w, "name", json_string(ws.v[i].name));
-            json_object_set_new(w, "schedule", json_string(ws.v[i].schedule));
-            for (size_t j = 0; j < rs.n; j++)
-                if (strcmp(rs.v[j].window, ws.v[i].name) == 0)
-                    json_array_append_new(ra, rule_json(&rs.v[j]));
+            json_object_set_new(w, "name", json_string(ws.w[i].name));
+            json_object_set_new(w, "schedule", json_string(ws.w[i].schedule));
+            for (size_t j = 0; j < ws.nr; j++)
+                if (strcmp(ws.r[j].window, ws.w[i].name) == 0)
+                    json_array_append_new(ra, rule_json(&ws.r[j]));
             json_object_set_new(w, "rules", ra);
             print_json_line(w);
             json_decref(w);
             continue;
         }
-        printf("%s: %s\n", ws.v[i].name, ws.v[i].schedule);
-        for (size_t j = 0; j < rs.n; j++) {
-            const struct otw_bl_rule *r = &rs.v[j];
+        printf("%s: %s\n", ws.w[i].name, ws.w[i].schedule);
+        for (size_t j = 0; j < ws.nr; j++) {
+            const struct otw_bl_rule *r = &ws.r[j];
 
-            if (strcmp(r->window, ws.v[i].name) != 0)
+            if (strcmp(r->window, ws.w[i].name) != 0)
                 continue;
             nr++;
             printf("  rule %lld: client %s -> server %s, port %s, app %s\n", (long long)r->id,
-                   r->client, r->server, portspec_str(r->proto, r->port, p, sizeof(p)),
+                   r->client, r->server, otw_bl_portspec_str(r->proto, r->port, p, sizeof(p)),
                    r->app[0] ? r->app : "*");
         }
         if (nr == 0)
             printf("  (no rule: the window restricts nothing yet; add one with 'otwatch "
                    "baseline window rule %s ...')\n",
-                   ws.v[i].name);
+                   ws.w[i].name);
     }
     if (fmt != OTW_OUT_JSON)
-        printf("(%zu window%s)\n", ws.n, ws.n == 1 ? "" : "s");
-    free(ws.v);
-    free(rs.v);
+        printf("(%zu window%s)\n", ws.nw, ws.nw == 1 ? "" : "s");
+    otw_bl_windows_free(&ws);
     return 0;
 }
 
@@ -2312,8 +2043,8 @@ static int cmd_window(struct common *c, int argc, char **argv)
         cerr(c, "give the window's name");
         return 2;
     }
-    if (!window_name_ok(argv[optind])) {
-        cerr(c, "'%s': %s", argv[optind], WINDOW_NAME_RULE);
+    if (!otw_bl_window_name_ok(argv[optind])) {
+        cerr(c, "'%s': %s", argv[optind], OTW_BL_WINDOW_NAME_RULE);
         return 2;
     }
     if (strcmp(what, "set") == 0) {
@@ -2357,7 +2088,7 @@ static int cmd_window(struct common *c, int argc, char **argv)
         rc = 0;
     } else if (strcmp(what, "rule") == 0) {
         struct otw_bl_rule r;
-        char msg[160], p[32];
+        char p[32];
 
         if (optind + 1 < argc) {
             cerr(c, "unexpected argument '%s' (rule takes the window's name and --client, "
@@ -2366,11 +2097,11 @@ static int cmd_window(struct common *c, int argc, char **argv)
         }
         memset(&r, 0, sizeof(r));
         snprintf(r.window, sizeof(r.window), "%s", argv[optind]);
-        if (portspec_parse(port, &r.proto, &r.port, msg, sizeof(msg)) != 0) {
-            cerr(c, "--port %s", msg);
+        if (otw_bl_portspec_parse(port, &r.proto, &r.port, &err) != 0) {
+            cerr(c, "--port %s", err.msg);
             return 2;
         }
-        if (strlen(app) >= sizeof(r.app) || !text_ok(app) || strchr(app, ' ') != NULL) {
+        if (strlen(app) >= sizeof(r.app) || !otw_bl_text_ok(app) || strchr(app, ' ') != NULL) {
             cerr(c, "--app '%s': a protocol name such as ssh, rdp, modbus, or *", app);
             return 2;
         }
@@ -2393,7 +2124,7 @@ static int cmd_window(struct common *c, int argc, char **argv)
         if (commit(c, st) != 0)
             goto out;
         printf("window %s, rule %lld: client %s -> server %s, port %s, app %s\n", r.window,
-               (long long)r.id, r.client, r.server, portspec_str(r.proto, r.port, p, sizeof(p)),
+               (long long)r.id, r.client, r.server, otw_bl_portspec_str(r.proto, r.port, p, sizeof(p)),
                r.app);
         rc = 0;
     } else if (strcmp(what, "remove") == 0) {

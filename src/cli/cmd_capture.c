@@ -37,6 +37,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include "api/api.h"
 #include "capture/filter.h"
 #include "capture/live.h"
 #include "cli/cli.h"
@@ -62,6 +63,7 @@ struct copts {
     char *filters[MAX_FILTERS];
     int nfilters;
     char *db, *point, *pcap_dir, *user, *config;
+    char *serve, *tls_cert, *tls_key;   /* --serve: the web interface in this process */
     uint32_t buffer_mb;
     bool no_parsers, quiet, no_detect;
     struct otw_config *settings;    /* plant.*, asset, detect.*, alert.*: for detection */
@@ -139,6 +141,11 @@ static void usage(FILE *f)
             "  --no-detect            no baseline learning, no alerts (docs/ALERTS.md)\n"
             "  --stats-interval SEC   how often capture statistics are stored and checked\n"
             "                         (default 60)\n"
+            "  --serve [ADDR:PORT]    also serve the web interface, as 'otwatch serve'\n"
+            "                         (default 127.0.0.1:8005; beyond loopback only with TLS\n"
+            "                         and an admin user)\n"
+            "  --tls-cert FILE        --serve: TLS certificate (PEM)\n"
+            "  --tls-key FILE         --serve: its private key (PEM)\n"
             "  -v, --verbose          log rates every interval even without drops\n"
             "  -q, --quiet            only warnings and errors\n"
             "  -h, --help             this text\n"
@@ -391,6 +398,9 @@ static void copts_free(struct copts *o)
     free(o->pcap_dir);
     free(o->user);
     free(o->config);
+    free(o->serve);
+    free(o->tls_cert);
+    free(o->tls_key);
     otw_config_free(o->settings);
 }
 
@@ -738,7 +748,7 @@ static void block_signals(sigset_t *old)
 static int parse_args(int argc, char **argv, struct copts *o)
 {
     enum { O_DB = 256, O_POINT, O_FILTER, O_PCAPDIR, O_BUFFER, O_USER, O_CONFIG, O_NOPARSE,
-           O_STATS, O_PFSIZE, O_PFTIME, O_PLIMIT, O_PFREE, O_NODETECT };
+           O_STATS, O_PFSIZE, O_PFTIME, O_PLIMIT, O_PFREE, O_NODETECT, O_SERVE, O_CERT, O_KEY };
     static const struct option lo[] = {
         {"interface", required_argument, NULL, 'i'},
         {"filter", required_argument, NULL, O_FILTER},
@@ -755,6 +765,9 @@ static int parse_args(int argc, char **argv, struct copts *o)
         {"no-parsers", no_argument, NULL, O_NOPARSE},
         {"no-detect", no_argument, NULL, O_NODETECT},
         {"stats-interval", required_argument, NULL, O_STATS},
+        {"serve", optional_argument, NULL, O_SERVE},
+        {"tls-cert", required_argument, NULL, O_CERT},
+        {"tls-key", required_argument, NULL, O_KEY},
         {"verbose", no_argument, NULL, 'v'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -814,6 +827,21 @@ static int parse_args(int argc, char **argv, struct copts *o)
         case O_CONFIG: break;
         case O_NOPARSE: o->no_parsers = true; break;
         case O_NODETECT: o->no_detect = true; break;
+        case O_SERVE:       /* --serve, --serve=ADDR or --serve ADDR */
+            if (optarg == NULL && optind < argc && argv[optind][0] != '-' &&
+                strchr(argv[optind], ':') != NULL)
+                optarg = argv[optind++];
+            if (set_str(&o->serve, optarg ? optarg : "127.0.0.1:8005") != 0)
+                return 1;
+            break;
+        case O_CERT:
+            if (set_str(&o->tls_cert, optarg) != 0)
+                return 1;
+            break;
+        case O_KEY:
+            if (set_str(&o->tls_key, optarg) != 0)
+                return 1;
+            break;
         case 'v': o->verbose = true; o->quiet = false; break;
         case 'q': o->quiet = true; o->verbose = false; break;
         default: usage(stderr); return 2;
@@ -825,6 +853,10 @@ static int parse_args(int argc, char **argv, struct copts *o)
         fprintf(stderr, "otwatch capture: unexpected argument '%s' (interfaces go with -i)\n\n",
                 argv[optind]);
         usage(stderr);
+        return 2;
+    }
+    if ((o->tls_cert != NULL || o->tls_key != NULL) && o->serve == NULL) {
+        fprintf(stderr, "otwatch capture: --tls-cert and --tls-key go with --serve\n");
         return 2;
     }
     if (o->nifaces == 0) {
@@ -855,6 +887,7 @@ int otw_cmd_capture(int argc, char **argv)
     struct otw_pcapstore *ps = NULL;
     struct otw_flow_config fc;
     struct otw_detect *det = NULL;
+    struct otw_api *api = NULL;
     int64_t point_id = 0;
     int status = 1, rc;
     sigset_t oldmask;
@@ -952,6 +985,25 @@ int otw_cmd_capture(int argc, char **argv)
             goto out;
     }
 
+    /* 2b. The web interface (--serve) in its own threads: bound, and its TLS
+     * files read, while still root; it runs as the user after the drop
+     * (setuid applies to every thread) and opens its own store handles. */
+    if (o.serve != NULL) {
+        struct otw_serve_opts so = {.listen = o.serve, .db = o.db, .config = o.config,
+                                    .pcap_dir = o.pcap_dir, .tls_cert = o.tls_cert,
+                                    .tls_key = o.tls_key};
+        rc = otw_api_check(&so, &err);
+        if (rc == 0)
+            api = otw_api_start(&so, &err);
+        if (api == NULL) {
+            ERR("--serve: %s", err.msg);
+            status = rc == OTW_EINVAL ? 2 : 1;
+            goto out;
+        }
+        if (!o.quiet)
+            LOG("serving %s://%s/ (database %s)", o.tls_cert ? "https" : "http", o.serve, o.db);
+    }
+
     /* 3. Drop root. */
     if (drop_privileges(&tu) != 0)
         goto out;
@@ -1027,6 +1079,8 @@ int otw_cmd_capture(int argc, char **argv)
     take_stats(&r, r.started_us, false);
 
     status = capture_loop(&r, ps);
+    otw_api_stop(api);      /* no more requests while the last sessions are written */
+    api = NULL;
 
     /* Stop: statistics as of now, then everything flushed and written. */
     take_stats(&r, otw_now_us(), !o.quiet);
@@ -1072,6 +1126,7 @@ int otw_cmd_capture(int argc, char **argv)
         }
     }
 out:
+    otw_api_stop(api);
     if (r.writer != NULL) {
         otw_pipeline_flush(r.pl);
         otw_writer_finish(r.writer, &err);

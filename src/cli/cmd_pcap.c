@@ -29,6 +29,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,7 +181,26 @@ struct pcapcmd {
     bool out_failed;
     bool lt_mismatch;
     bool oom;
+    void (*warn)(void *ctx, const char *msg);  /* NULL: standard error */
+    void *warn_ctx;
 };
+
+static void pwarn(struct pcapcmd *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* A warning for the person asking: the command prints it, the web API logs it. */
+static void pwarn(struct pcapcmd *pc, const char *fmt, ...)
+{
+    char msg[1536];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (pc->warn != NULL)
+        pc->warn(pc->warn_ctx, msg);
+    else
+        fprintf(stderr, "otwatch pcap: %s\n", msg);
+}
 
 static int grow(void **p, size_t *cap, size_t n, size_t elem)
 {
@@ -597,10 +617,8 @@ static int cand_next(struct pcapcmd *pc, struct cand *c)
         if (rec_matches(pc, c, &c->rec))
             return 1;
     if (r < 0)
-        fprintf(stderr,
-                "otwatch pcap: warning: %s (the packets before it are used; a capture "
-                "stopped by a crash ends like this)\n",
-                err.msg);
+        pwarn(pc, "warning: %s (the packets before it are used; a capture stopped by a crash "
+                  "ends like this)", err.msg);
     otw_reader_free(c->r);
     c->r = NULL;
     free(c->frags);
@@ -626,12 +644,12 @@ static int cand_open(struct pcapcmd *pc, struct cand *c)
     c->r = otw_reader_open(c->path, reader_warn, NULL, &err);
     if (c->r == NULL) {
         c->done = true;
-        fprintf(stderr, "otwatch pcap: %s\n", err.msg);
+        pwarn(pc, "%s", err.msg);
         return -1;
     }
     c->frags = calloc(FRAG_SLOTS, sizeof(*c->frags));
     if (c->frags == NULL) {
-        fprintf(stderr, "otwatch pcap: out of memory\n");
+        pwarn(pc, "out of memory");
         otw_reader_free(c->r);
         c->r = NULL;
         c->done = true;
@@ -750,8 +768,8 @@ static void choose_format(struct pcapcmd *pc)
         }
         otw_reader_free(r);
         if (pc->pcapng) {
-            fprintf(stderr, "otwatch pcap: the packets come from several link types: "
-                            "writing pcapng with one interface per link type\n");
+            pwarn(pc, "the packets come from several link types: writing pcapng with one "
+                      "interface per link type");
             return;
         }
     }
@@ -816,11 +834,11 @@ static uint64_t report_missing(struct pcapcmd *pc)
         struct source *s = &pc->srcs[i];
         if (s->live || access(s->name, R_OK) == 0)
             continue;
-        fprintf(stderr,
-                "otwatch pcap: %s: %s: the capture file was moved or deleted since it was "
-                "imported; the packets of %llu session%s cannot be written (import it again "
-                "from its new place)\n",
-                s->name, strerror(errno), (unsigned long long)s->sessions,
+        pwarn(pc,
+              "%s: %s: the capture file was moved or deleted since it was imported; the "
+              "packets of %llu session%s cannot be written (import it again from its new "
+              "place)",
+              s->name, strerror(errno), (unsigned long long)s->sessions,
                 s->sessions == 1 ? "" : "s");
         missing += s->sessions;
     }
@@ -842,17 +860,118 @@ static uint64_t report_missing(struct pcapcmd *pc)
             uncovered++;
     }
     if (lost > 0)
-        fprintf(stderr,
-                "otwatch pcap: %llu session%s lost some or all packets: %zu packet "
-                "file%s of their time range %s deleted by retention (disk space)\n",
-                (unsigned long long)lost, lost == 1 ? "" : "s", pc->ndeleted,
+        pwarn(pc,
+              "%llu session%s lost some or all packets: %zu packet file%s of their time "
+              "range %s deleted by retention (disk space)",
+              (unsigned long long)lost, lost == 1 ? "" : "s", pc->ndeleted,
                 pc->ndeleted == 1 ? " was" : "s were", pc->ndeleted == 1 ? "was" : "were");
     if (uncovered > 0)
-        fprintf(stderr,
-                "otwatch pcap: %llu live session%s have no packet files (was capture run "
-                "without --pcap-dir?)\n",
-                (unsigned long long)uncovered, uncovered == 1 ? "" : "s");
+        pwarn(pc,
+              "%llu live session%s have no packet files (was capture run without "
+              "--pcap-dir?)",
+              (unsigned long long)uncovered, uncovered == 1 ? "" : "s");
     return missing + lost + uncovered;
+}
+
+static void pcapcmd_free(struct pcapcmd *pc)
+{
+    free(pc->srcs);
+    free(pc->wants);
+    free(pc->cands);
+    free(pc->file_ids);
+    free(pc->deleted);
+}
+
+int otw_pcap_write(struct otw_store *st, const struct otw_session_query *sq, FILE *out,
+                   struct otw_pcap_out *o, struct otw_err *err)
+{
+    struct otw_session_query q = *sq;
+    struct pcapcmd pc;
+    int rc = OTW_ENOTFOUND;
+
+    memset(&pc, 0, sizeof(pc));
+    pc.out = out;
+    pc.pcapng = o->pcapng;
+    pc.warn = o->warn;
+    pc.warn_ctx = o->warn_ctx;
+    o->sessions = o->packets = 0;
+    o->too_many = false;
+    otw_err_clear(err);
+    q.skip_app = true;      /* keys and times are enough */
+    if (o->max_sessions > 0 && (q.limit <= 0 || q.limit > o->max_sessions))
+        q.limit = o->max_sessions + 1;
+    rc = otw_store_sessions_query(st, &q, on_session, &pc, err);
+    if (rc != 0) {
+        if (err->msg[0] == '\0')
+            otw_err_set(err, -1, "out of memory");
+        goto out;
+    }
+    if (pc.oom) {
+        otw_err_set(err, -1, "out of memory after %zu sessions: select fewer (--limit, "
+                    "--since/--until)", pc.nwants);
+        rc = OTW_ENOMEM;
+        goto out;
+    }
+    if (o->max_sessions > 0 && (int64_t)pc.nwants > o->max_sessions) {
+        otw_err_set(err, -1, "more than %lld sessions match: select fewer",
+                    (long long)o->max_sessions);
+        o->too_many = true;
+        rc = OTW_EINVAL;
+        goto out;
+    }
+    rc = OTW_ENOTFOUND;
+    if (pc.nwants == 0) {
+        otw_err_set(err, -1, "no session matches");
+        goto out;
+    }
+    o->sessions = pc.nwants;
+    qsort(pc.wants, pc.nwants, sizeof(*pc.wants), want_cmp);
+    for (uint32_t i = 0; i < pc.nsrcs; i++) {
+        struct source *s = &pc.srcs[i];
+        if (!s->live) {
+            if (access(s->name, R_OK) == 0 && cand_add(&pc, s->name, i, s->min_start, 0) != 0) {
+                otw_err_set(err, -1, "out of memory");
+                rc = OTW_ENOMEM;
+                goto out;
+            }
+        } else if (find_live_files(&pc, st, i, err) != 0) {
+            rc = OTW_ESTORE;
+            goto out;
+        }
+    }
+    (void)report_missing(&pc);
+    if (pc.ncands == 0) {
+        otw_err_set(err, -1, "nothing written: no packets of the %zu matching session%s are "
+                    "left", pc.nwants, pc.nwants == 1 ? "" : "s");
+        goto out;
+    }
+    choose_format(&pc);
+    if (merge(&pc) != 0) {
+        otw_err_set(err, -1, "out of memory");
+        rc = OTW_ENOMEM;
+        goto out;
+    }
+    o->packets = pc.written;
+    if (pc.out_failed) {
+        otw_err_set(err, -1, "writing: %s", strerror(errno));
+        rc = OTW_EIO;
+        goto out;
+    }
+    if (pc.lt_mismatch) {
+        otw_err_set(err, -1, "a file has packets of several link types, which classic pcap "
+                    "cannot hold: the output is cut short; run again with --pcapng");
+        rc = OTW_EFORMAT;
+        goto out;
+    }
+    if (pc.written == 0) {
+        otw_err_set(err, -1, "nothing written: none of the %zu file%s read held packets of the "
+                    "matching sessions", pc.ncands, pc.ncands == 1 ? "" : "s");
+        goto out;
+    }
+    rc = 0;
+out:
+    pcapcmd_free(&pc);
+    return rc;
 }
 
 int otw_cmd_pcap(int argc, char **argv)
@@ -870,16 +989,17 @@ int otw_cmd_pcap(int argc, char **argv)
     };
     const char *db = otw_cli_default_db(), *outpath = NULL;
     struct otw_session_query sq;
+    struct otw_pcap_out po;
     struct otw_query *q = NULL;
     struct otw_store *st = NULL;
     struct otw_err err;
-    struct pcapcmd pc;
+    FILE *out = NULL;
     char *expr = NULL;
-    int c, rc = 1;
+    int c, rc = 1, r;
     char *outbuf = NULL;
 
     memset(&sq, 0, sizeof(sq));
-    memset(&pc, 0, sizeof(pc));
+    memset(&po, 0, sizeof(po));
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
         switch (c) {
@@ -897,7 +1017,7 @@ int otw_cmd_pcap(int argc, char **argv)
                 return 2;
             break;
         case 'o': outpath = optarg; break;
-        case O_PCAPNG: pc.pcapng = true; break;
+        case O_PCAPNG: po.pcapng = true; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -928,55 +1048,17 @@ int otw_cmd_pcap(int argc, char **argv)
         fprintf(stderr, "otwatch pcap: %s\n", err.msg);
         goto out;
     }
-    if (otw_store_sessions_query(st, &sq, on_session, &pc, &err) != 0) {
-        fprintf(stderr, "otwatch pcap: %s\n", err.msg[0] ? err.msg : "out of memory");
-        rc = err.msg[0] && strstr(err.msg, "did you mean") ? 2 : 1;
-        goto out;
-    }
-    if (pc.oom) {
-        fprintf(stderr, "otwatch pcap: out of memory after %zu sessions: select fewer "
-                        "(--limit, --since/--until)\n",
-                pc.nwants);
-        goto out;
-    }
-    if (pc.nwants == 0) {
-        fprintf(stderr, "otwatch pcap: no session matches '%s'\n", expr);
-        goto out;
-    }
-    qsort(pc.wants, pc.nwants, sizeof(*pc.wants), want_cmp);
-    for (uint32_t i = 0; i < pc.nsrcs; i++) {
-        struct source *s = &pc.srcs[i];
-        if (!s->live) {
-            if (access(s->name, R_OK) == 0 && cand_add(&pc, s->name, i, s->min_start, 0) != 0) {
-                fprintf(stderr, "otwatch pcap: out of memory\n");
-                goto out;
-            }
-        } else if (find_live_files(&pc, st, i, &err) != 0) {
-            fprintf(stderr, "otwatch pcap: %s\n", err.msg);
-            goto out;
-        }
-    }
-    otw_store_close(st);
-    st = NULL;
-    (void)report_missing(&pc);
-    if (pc.ncands == 0) {
-        fprintf(stderr, "otwatch pcap: nothing written: no packets of the %zu matching "
-                        "session%s are left\n",
-                pc.nwants, pc.nwants == 1 ? "" : "s");
-        goto out;
-    }
-    choose_format(&pc);
     if (outpath != NULL) {
-        pc.out = fopen(outpath, "wb");
-        if (pc.out == NULL) {
+        out = fopen(outpath, "wb");
+        if (out == NULL) {
             fprintf(stderr, "otwatch pcap: %s: %s\n", outpath, strerror(errno));
             goto out;
         }
     } else {
         /* Our own stream on standard output, so its buffer is ours to size and free. */
         int fd = dup(STDOUT_FILENO);
-        pc.out = fd >= 0 ? fdopen(fd, "wb") : NULL;
-        if (pc.out == NULL) {
+        out = fd >= 0 ? fdopen(fd, "wb") : NULL;
+        if (out == NULL) {
             fprintf(stderr, "otwatch pcap: standard output: %s\n", strerror(errno));
             if (fd >= 0)
                 close(fd);
@@ -985,47 +1067,32 @@ int otw_cmd_pcap(int argc, char **argv)
     }
     outbuf = malloc(OUT_BUFFER);
     if (outbuf != NULL)
-        setvbuf(pc.out, outbuf, _IOFBF, OUT_BUFFER);
-    if (merge(&pc) != 0) {
-        fprintf(stderr, "otwatch pcap: out of memory\n");
-        goto out_file;
-    }
-    if (pc.lt_mismatch) {
-        fprintf(stderr, "otwatch pcap: a file has packets of several link types, which "
-                        "classic pcap cannot hold: the output is cut short; run again "
-                        "with --pcapng\n");
-        goto out_file;
-    }
-    if (pc.written == 0) {
-        fprintf(stderr, "otwatch pcap: nothing written: none of the %zu file%s read held "
-                        "packets of the matching sessions\n",
-                pc.ncands, pc.ncands == 1 ? "" : "s");
-        goto out_file;
-    }
-    rc = 0;
-out_file:
-    if (fflush(pc.out) != 0 || ferror(pc.out) || pc.out_failed) {
+        setvbuf(out, outbuf, _IOFBF, OUT_BUFFER);
+    r = otw_pcap_write(st, &sq, out, &po, &err);
+    if (r == OTW_ENOTFOUND && sq.expr != NULL && strcmp(err.msg, "no session matches") == 0)
+        fprintf(stderr, "otwatch pcap: no session matches '%s'\n", expr);
+    else if (r != 0)
+        fprintf(stderr, "otwatch pcap: %s\n", err.msg);
+    if (r == OTW_EINVAL || r == OTW_ESYNTAX)
+        rc = err.msg[0] && strstr(err.msg, "did you mean") ? 2 : 1;
+    else
+        rc = r == 0 ? 0 : 1;
+    if (fflush(out) != 0 || ferror(out)) {
         fprintf(stderr, "otwatch pcap: writing %s: %s\n", outpath ? outpath : "standard output",
                 strerror(errno));
         rc = 1;
     }
-    if (fclose(pc.out) != 0 && rc == 0) {
+    if (fclose(out) != 0 && rc == 0) {
         fprintf(stderr, "otwatch pcap: writing %s: %s\n", outpath ? outpath : "standard output",
                 strerror(errno));
         rc = 1;
     }
-    if (outpath != NULL && pc.written == 0)
+    if (outpath != NULL && po.packets == 0)
         unlink(outpath);
-    pc.out = NULL;
 out:
     otw_store_close(st);
     otw_query_free(q);
     free(expr);
     free(outbuf);
-    free(pc.srcs);
-    free(pc.wants);
-    free(pc.cands);
-    free(pc.file_ids);
-    free(pc.deleted);
     return rc;
 }

@@ -23,8 +23,8 @@
 #include "core/timeutil.h"
 #include "store/store.h"
 
-#define PW_MIN 10
-#define PW_MAX 1024
+#define PW_MIN OTW_USER_PASSWORD_MIN
+#define PW_MAX OTW_USER_PASSWORD_MAX
 
 static void usage(FILE *f)
 {
@@ -64,8 +64,7 @@ static int check_name(const char *s)
 {
     size_t n = strlen(s);
 
-    if (n == 0 || n > OTW_USER_NAME_MAX ||
-        strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@-") != n) {
+    if (!otw_user_name_ok(s)) {
         fprintf(stderr, "otwatch user: bad user name '%s': 1-%d characters of A-Z a-z 0-9 . _ @ -\n",
                 n > 80 ? "(too long)" : s, OTW_USER_NAME_MAX);
         return -1;
@@ -75,7 +74,7 @@ static int check_name(const char *s)
 
 static int check_role(const char *s)
 {
-    if (strcmp(s, "admin") != 0 && strcmp(s, "viewer") != 0) {
+    if (!otw_user_role_ok(s)) {
         fprintf(stderr, "otwatch user: unknown role '%s' (admin or viewer)\n", s);
         return -1;
     }

@@ -271,6 +271,31 @@ static void add_app(json_t *o, const struct otw_session_row *r)
         json_object_set_new(o, "otwatch.events", events);
 }
 
+json_t *otw_out_session_json(const struct otw_session_row *r, const struct otw_assets *as)
+{
+    struct kv kv[NKV];
+    char bufs[16][64];
+    size_t n = row_kv(r, as, kv, bufs);
+    json_t *o = json_object();
+
+    if (o == NULL)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        json_t *v = NULL;
+        switch (kv[i].t) {
+        case V_STR: v = json_string(kv[i].s); break;
+        case V_INT: v = json_integer(kv[i].i); break;
+        case V_BOOL: v = json_boolean(kv[i].i); break;
+        case V_NULL: continue;  /* absent rather than null, as ECS documents do */
+        }
+        if (v == NULL)  /* not valid UTF-8: store bytes as given */
+            v = json_stringn_nocheck(kv[i].s, strlen(kv[i].s));
+        json_object_set_new(o, kv[i].key, v);
+    }
+    add_app(o, r);
+    return o;
+}
+
 static void csv_field(FILE *f, const char *s)
 {
     if (strpbrk(s, ",\"\r\n") == NULL) {
@@ -395,23 +420,9 @@ void otw_out_session_ex(FILE *f, enum otw_out_format fmt, const struct otw_sessi
         size_t n = row_kv(r, as, kv, bufs);
 
         if (fmt == OTW_OUT_JSON) {
-            json_t *o = json_object();
-            char *txt;
+            json_t *o = otw_out_session_json(r, as);
+            char *txt = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 
-            for (size_t i = 0; i < n; i++) {
-                json_t *v = NULL;
-                switch (kv[i].t) {
-                case V_STR: v = json_string(kv[i].s); break;
-                case V_INT: v = json_integer(kv[i].i); break;
-                case V_BOOL: v = json_boolean(kv[i].i); break;
-                case V_NULL: continue;  /* absent rather than null, as ECS documents do */
-                }
-                if (v == NULL)  /* not valid UTF-8: store bytes as given */
-                    v = json_stringn_nocheck(kv[i].s, strlen(kv[i].s));
-                json_object_set_new(o, kv[i].key, v);
-            }
-            add_app(o, r);
-            txt = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
             if (txt != NULL) {
                 fputs(txt, f);
                 fputc('\n', f);

@@ -5,6 +5,7 @@
 #ifndef OTW_OUTPUT_H
 #define OTW_OUTPUT_H
 
+#include <jansson.h>
 #include <stdio.h>
 
 #include "store/store.h"
@@ -21,8 +22,31 @@ void otw_out_session(FILE *f, enum otw_out_format fmt, const struct otw_session_
 struct otw_assets;
 void otw_out_session_ex(FILE *f, enum otw_out_format fmt, const struct otw_session_row *r,
                         const struct otw_assets *as);
+/* The JSON object of one session as --format json prints it (ECS names,
+ * parser fields as arrays, otwatch.counts, otwatch.events; names and roles
+ * from as, may be NULL): shared with the web API's session detail. A new
+ * reference, NULL when out of memory. */
+json_t *otw_out_session_json(const struct otw_session_row *r, const struct otw_assets *as);
 /* "tcp", "udp", "icmp", "ipv6-icmp", or the number. buf >= 8. */
 const char *otw_out_transport(int proto, char *buf, size_t len);
+
+/* The packets of the sessions matching sq as one capture file on out, as
+ * `otwatch pcap` writes it (cmd_pcap.c; the web API's pcap downloads too).
+ * Returns 0 when packets were written; OTW_ENOTFOUND when none could be
+ * (no session matched, or their packets are gone); OTW_EINVAL with
+ * too_many set when more than max_sessions match; other OTW_E* on
+ * failure. err says why. */
+struct otw_pcap_out {
+    bool pcapng;                /* always pcapng (else only for several link types) */
+    int64_t max_sessions;       /* > 0: refuse more sessions than this */
+    void (*warn)(void *ctx, const char *msg);   /* NULL: "otwatch pcap: msg" on stderr */
+    void *warn_ctx;
+    /* out */
+    uint64_t sessions, packets;
+    bool too_many;
+};
+int otw_pcap_write(struct otw_store *st, const struct otw_session_query *sq, FILE *out,
+                   struct otw_pcap_out *o, struct otw_err *err);
 
 /* Shared by the commands that take an expression and times (cmd_sessions.c). */
 struct otw_query;

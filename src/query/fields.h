@@ -84,6 +84,9 @@ const struct otw_field *otw_fields_find(const char *name);
 /* Up to `max` field names nearest to `name` by edit distance (either naming),
  * best first, into out[] (static strings). Returns how many. */
 size_t otw_fields_suggest(const char *name, size_t len, const char **out, size_t max);
+/* The meaning of a field in Japanese (fields_ja.c), by name; NULL when
+ * missing (a test checks that none is). */
+const char *otw_fields_meaning_ja(const char *name);
 /* "ip", "int", ... */
 const char *otw_ftype_name(enum otw_ftype t);
 

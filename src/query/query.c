@@ -55,6 +55,7 @@ struct parser {
     int depth;
     size_t terms;
     int rc;             /* first error code; 0 while fine */
+    bool argok;         /* the last perr() recorded its error: parg() may add to it */
 };
 
 static bool is_space(int c)
@@ -67,21 +68,43 @@ static bool is_word_char(int c)
     return c != '\0' && !is_space(c) && strchr("()[],\"'=!<>&|", c) == NULL;
 }
 
-static int perr(struct parser *p, int col, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+static int perr(struct parser *p, int col, const char *kind, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static int perr(struct parser *p, int col, const char *fmt, ...)
+/* Records the first error: its column, its stable kind and its message. */
+static int perr(struct parser *p, int col, const char *kind, const char *fmt, ...)
 {
     va_list ap;
 
+    p->argok = false;
     if (p->rc != 0)
         return p->rc;
     p->rc = OTW_ESYNTAX;
+    p->argok = true;
     p->err->column = col;
+    p->err->kind = kind;
     va_start(ap, fmt);
     vsnprintf(p->err->msg, sizeof(p->err->msg), fmt, ap);
     va_end(ap);
     return p->rc;
+}
+
+static void parg(struct parser *p, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Adds a named value to the error perr() just recorded. */
+static void parg(struct parser *p, const char *name, const char *fmt, ...)
+{
+    struct otw_qerr *e = p->err;
+    va_list ap;
+
+    if (!p->argok || e->nargs == OTW_QERR_MAX_ARGS)
+        return;
+    e->args[e->nargs].name = name;
+    va_start(ap, fmt);
+    vsnprintf(e->args[e->nargs].value, sizeof(e->args[e->nargs].value), fmt, ap);
+    va_end(ap);
+    e->nargs++;
 }
 
 static void next(struct parser *p)
@@ -143,7 +166,8 @@ static void next(struct parser *p)
             j++;
         }
         if (j >= p->len) {
-            perr(p, t->col, "string is not closed: missing %c", q);
+            perr(p, t->col, "unclosed_string", "string is not closed: missing %c", q);
+            parg(p, "quote", "%c", q);
             t->t = T_END;
             t->len = 0;
             p->pos = p->len;
@@ -422,6 +446,20 @@ static int parse_time(const char *s, int64_t *lo, int64_t *hi)
     return 0;
 }
 
+/* The args of a value the field does not take: field, value, type. */
+static void bad_value_args(struct parser *p, const struct otw_field *f, const char *value)
+{
+    parg(p, "field", "%s", f->name);
+    parg(p, "value", "%s", value);
+    parg(p, "type", "%s", otw_ftype_name(f->type));
+}
+
+/* "found": the token's text, "" at the end of the expression. */
+static void found_arg(struct parser *p, const struct tok *t)
+{
+    parg(p, "found", "%.*s", (int)OTW_MIN(t->len, (size_t)40), t->t == T_END ? "" : t->p);
+}
+
 static const char *article(enum otw_ftype t)
 {
     return strchr("aeiou", otw_ftype_name(t)[0]) != NULL ? "an" : "a";
@@ -443,9 +481,11 @@ static int conv_value(struct parser *p, const struct otw_field *f, const struct 
         return OTW_ENOMEM;
     }
     if (wild && f->type != OTW_FT_STRING && f->type != OTW_FT_LIST) {
-        rc = perr(p, t->col, "wildcards (* ?) work on string fields only; %s is %s %s field "
-                  "(write \\* for a literal *)", f->name, article(f->type),
-                  otw_ftype_name(f->type));
+        rc = perr(p, t->col, "wildcard_not_allowed", "wildcards (* ?) work on string fields "
+                  "only; %s is %s %s field (write \\* for a literal *)", f->name,
+                  article(f->type), otw_ftype_name(f->type));
+        parg(p, "field", "%s", f->name);
+        parg(p, "type", "%s", otw_ftype_name(f->type));
         goto out;
     }
     if (wild) {
@@ -459,8 +499,9 @@ static int conv_value(struct parser *p, const struct otw_field *f, const struct 
     case OTW_FT_STRING:
     case OTW_FT_LIST:
         if (f->type == OTW_FT_LIST && (pat[0] == '\0' || strchr(pat, ' ') != NULL)) {
-            rc = perr(p, t->col, "'%s' is not a name: %s holds names without spaces", pat,
-                      f->name);
+            rc = perr(p, t->col, "bad_value", "'%s' is not a name: %s holds names without "
+                      "spaces", pat, f->name);
+            bad_value_args(p, f, pat);
             goto out;
         }
         v->kind = OTW_QV_STRING;
@@ -472,18 +513,22 @@ static int conv_value(struct parser *p, const struct otw_field *f, const struct 
 
         v->kind = OTW_QV_IPRANGE;
         if (r == -2)
-            rc = perr(p, t->col, "'%s': the prefix length after / must be 0-32 for IPv4, "
-                      "0-128 for IPv6", pat);
+            rc = perr(p, t->col, "bad_prefix", "'%s': the prefix length after / must be 0-32 "
+                      "for IPv4, 0-128 for IPv6", pat);
         else if (r != 0)
-            rc = perr(p, t->col, "'%s' is not an IP address or CIDR range (%s takes e.g. "
-                      "10.0.0.5, 192.168.1.0/24, fe80::/10)", pat, f->name);
+            rc = perr(p, t->col, "bad_value", "'%s' is not an IP address or CIDR range (%s "
+                      "takes e.g. 10.0.0.5, 192.168.1.0/24, fe80::/10)", pat, f->name);
+        if (r != 0)
+            bad_value_args(p, f, pat);
         break;
     }
     case OTW_FT_MAC:
         v->kind = OTW_QV_MAC;
-        if (strlen(pat) < 11 || otw_mac_parse(pat, v->mac) != 0)
-            rc = perr(p, t->col, "'%s' is not a MAC address (%s takes e.g. 00:1d:9c:c8:03:e7)",
-                      pat, f->name);
+        if (strlen(pat) < 11 || otw_mac_parse(pat, v->mac) != 0) {
+            rc = perr(p, t->col, "bad_value", "'%s' is not a MAC address (%s takes e.g. "
+                      "00:1d:9c:c8:03:e7)", pat, f->name);
+            bad_value_args(p, f, pat);
+        }
         break;
     case OTW_FT_INT:
         v->kind = OTW_QV_INT;
@@ -491,11 +536,18 @@ static int conv_value(struct parser *p, const struct otw_field *f, const struct 
             break;
         if (parse_int(pat, &v->i) != 0) {
             tok_list(f->names, names, sizeof(names));
-            rc = perr(p, t->col, "'%s' is not a number%s%s (%s takes an integer)", pat,
-                      names[0] ? " or one of: " : "", names, f->name);
+            rc = perr(p, t->col, "bad_value", "'%s' is not a number%s%s (%s takes an "
+                      "integer)", pat, names[0] ? " or one of: " : "", names, f->name);
+            bad_value_args(p, f, pat);
+            if (names[0])
+                parg(p, "values", "%s", names);
         } else if (v->i < f->min || v->i > f->max) {
-            rc = perr(p, t->col, "%s is out of range for %s (%lld-%lld)", pat, f->name,
-                      (long long)f->min, (long long)f->max);
+            rc = perr(p, t->col, "out_of_range", "%s is out of range for %s (%lld-%lld)", pat,
+                      f->name, (long long)f->min, (long long)f->max);
+            parg(p, "field", "%s", f->name);
+            parg(p, "value", "%s", pat);
+            parg(p, "min", "%lld", (long long)f->min);
+            parg(p, "max", "%lld", (long long)f->max);
         }
         break;
     case OTW_FT_ENUM:
@@ -503,8 +555,10 @@ static int conv_value(struct parser *p, const struct otw_field *f, const struct 
         v->kind = OTW_QV_INT;
         if (tok_lookup(f->names, pat, &v->i) != 0) {
             tok_list(f->names, names, sizeof(names));
-            rc = perr(p, t->col, "'%s' is not a value of %s; it takes one of: %s", pat, f->name,
-                      names);
+            rc = perr(p, t->col, "bad_value", "'%s' is not a value of %s; it takes one of: %s",
+                      pat, f->name, names);
+            bad_value_args(p, f, pat);
+            parg(p, "values", "%s", names);
         }
         break;
     case OTW_FT_BOOL:
@@ -513,17 +567,23 @@ static int conv_value(struct parser *p, const struct otw_field *f, const struct 
             v->i = 1;
         else if (!strcasecmp(pat, "false") || !strcasecmp(pat, "no") || !strcmp(pat, "0"))
             v->i = 0;
-        else
-            rc = perr(p, t->col, "'%s' is not true or false (%s is a bool field)", pat, f->name);
+        else {
+            rc = perr(p, t->col, "bad_value", "'%s' is not true or false (%s is a bool field)",
+                      pat, f->name);
+            bad_value_args(p, f, pat);
+        }
         break;
     case OTW_FT_TIME:
         v->kind = OTW_QV_TIMERANGE;
-        if (parse_time(pat, &v->i, &v->i2) != 0)
-            rc = perr(p, t->col, "'%s' is not a time: write 2024-05-01, \"2024-05-01 13:45\", "
-                      "2024-05-01T13:45:00Z or unix seconds (quote values with spaces)", pat);
+        if (parse_time(pat, &v->i, &v->i2) != 0) {
+            rc = perr(p, t->col, "bad_value", "'%s' is not a time: write 2024-05-01, "
+                      "\"2024-05-01 13:45\", 2024-05-01T13:45:00Z or unix seconds (quote "
+                      "values with spaces)", pat);
+            bad_value_args(p, f, pat);
+        }
         break;
     default:
-        rc = perr(p, t->col, "field %s has an unknown type", f->name);
+        rc = perr(p, t->col, "internal", "field %s has an unknown type", f->name);
         break;
     }
 out:
@@ -617,23 +677,29 @@ static struct otw_qnode *parse_cmp(struct parser *p)
 
     if (ft.t != T_WORD) {
         if (ft.t == T_END)
-            perr(p, ft.col, "expression ends where a field name should be");
+            perr(p, ft.col, "field_expected", "expression ends where a field name should be");
         else if (ft.t == T_STRING)
-            perr(p, ft.col, "expected a field name, found a quoted string");
+            perr(p, ft.col, "field_expected", "expected a field name, found a quoted string");
         else
-            perr(p, ft.col, "expected a field name, found %s", tok_desc(&ft, d, sizeof(d)));
+            perr(p, ft.col, "field_expected", "expected a field name, found %s",
+                 tok_desc(&ft, d, sizeof(d)));
+        found_arg(p, &ft);
         return NULL;
     }
     f = otw_fields_findn(ft.p, ft.len);
     if (f == NULL) {
         struct otw_qerr *e = p->err;
 
-        perr(p, ft.col, "unknown field '%.*s'", (int)OTW_MIN(ft.len, (size_t)64), ft.p);
+        perr(p, ft.col, "unknown_field", "unknown field '%.*s'",
+             (int)OTW_MIN(ft.len, (size_t)64), ft.p);
+        parg(p, "field", "%.*s", (int)OTW_MIN(ft.len, (size_t)64), ft.p);
         e->nsuggest = otw_fields_suggest(ft.p, ft.len, e->suggest, OTW_ARRAY_LEN(e->suggest));
         return NULL;
     }
     if (++p->terms > OTW_QUERY_MAX_TERMS) {
-        perr(p, ft.col, "too many comparisons (the limit is %d)", OTW_QUERY_MAX_TERMS);
+        perr(p, ft.col, "too_many_terms", "too many comparisons (the limit is %d)",
+             OTW_QUERY_MAX_TERMS);
+        parg(p, "limit", "%d", OTW_QUERY_MAX_TERMS);
         return NULL;
     }
     next(p);
@@ -643,18 +709,24 @@ static struct otw_qnode *parse_cmp(struct parser *p)
         break;
     case T_BAD:
         if (op.p[0] == '=') {
-            perr(p, op.col, "use == to compare (a single = is not an operator)");
+            perr(p, op.col, "single_equals", "use == to compare (a single = is not an operator)");
             return NULL;
         }
         /* fall through */
     default:
-        perr(p, op.col, "expected an operator (== != < <= > >=) after %s, found %s", f->name,
-             tok_desc(&op, d, sizeof(d)));
+        perr(p, op.col, "operator_expected", "expected an operator (== != < <= > >=) after %s, "
+             "found %s", f->name, tok_desc(&op, d, sizeof(d)));
+        parg(p, "field", "%s", f->name);
+        found_arg(p, &op);
         return NULL;
     }
     if (op_orders(op.t) && f->type != OTW_FT_INT && f->type != OTW_FT_TIME) {
-        perr(p, op.col, "%.*s does not apply to %s (%s %s field); use == or !=", (int)op.len,
-             op.p, f->name, article(f->type), otw_ftype_name(f->type));
+        perr(p, op.col, "operator_not_applicable", "%.*s does not apply to %s (%s %s field); "
+             "use == or !=", (int)op.len, op.p, f->name, article(f->type),
+             otw_ftype_name(f->type));
+        parg(p, "op", "%.*s", (int)op.len, op.p);
+        parg(p, "field", "%s", f->name);
+        parg(p, "type", "%s", otw_ftype_name(f->type));
         return NULL;
     }
     n = node_new(p, OTW_QN_CMP);
@@ -667,7 +739,7 @@ static struct otw_qnode *parse_cmp(struct parser *p)
     next(p);
     if (p->cur.t == T_EXISTS) {
         if (op_orders(op.t)) {
-            perr(p, p->cur.col, "EXISTS! takes == or !=");
+            perr(p, p->cur.col, "exists_operator", "EXISTS! takes == or !=");
             goto out;
         }
         n->vals = calloc(1, sizeof(*n->vals));
@@ -697,13 +769,16 @@ static struct otw_qnode *parse_cmp(struct parser *p)
         goto out;
     }
     if (p->cur.t != T_LB) {
-        perr(p, p->cur.col, "expected a value after %.*s, found %s", (int)op.len, op.p,
-             tok_desc(&p->cur, d, sizeof(d)));
+        perr(p, p->cur.col, "value_expected", "expected a value after %.*s, found %s",
+             (int)op.len, op.p, tok_desc(&p->cur, d, sizeof(d)));
+        parg(p, "op", "%.*s", (int)op.len, op.p);
+        found_arg(p, &p->cur);
         goto out;
     }
     if (op_orders(op.t)) {
-        perr(p, p->cur.col, "a [list] takes == (any of) or != (none of), not %.*s",
-             (int)op.len, op.p);
+        perr(p, p->cur.col, "list_operator", "a [list] takes == (any of) or != (none of), "
+             "not %.*s", (int)op.len, op.p);
+        parg(p, "op", "%.*s", (int)op.len, op.p);
         goto out;
     }
     n->vals = calloc(OTW_QUERY_MAX_LIST, sizeof(*n->vals));
@@ -715,12 +790,15 @@ static struct otw_qnode *parse_cmp(struct parser *p)
     next(p);
     for (;;) {
         if (p->cur.t != T_WORD && p->cur.t != T_STRING) {
-            perr(p, p->cur.col, "expected a value in the list, found %s",
+            perr(p, p->cur.col, "list_value_expected", "expected a value in the list, found %s",
                  tok_desc(&p->cur, d, sizeof(d)));
+            found_arg(p, &p->cur);
             goto out;
         }
         if (n->nvals == OTW_QUERY_MAX_LIST) {
-            perr(p, p->cur.col, "list is longer than %d values", OTW_QUERY_MAX_LIST);
+            perr(p, p->cur.col, "list_too_long", "list is longer than %d values",
+                 OTW_QUERY_MAX_LIST);
+            parg(p, "limit", "%d", OTW_QUERY_MAX_LIST);
             goto out;
         }
         if (conv_value(p, f, &p->cur, &n->vals[n->nvals]) != 0) {
@@ -732,8 +810,9 @@ static struct otw_qnode *parse_cmp(struct parser *p)
         if (p->cur.t == T_RB)
             break;
         if (p->cur.t != T_COMMA) {
-            perr(p, p->cur.col, "expected , or ] in the list, found %s",
-                 tok_desc(&p->cur, d, sizeof(d)));
+            perr(p, p->cur.col, "list_separator_expected", "expected , or ] in the list, "
+                 "found %s", tok_desc(&p->cur, d, sizeof(d)));
+            found_arg(p, &p->cur);
             goto out;
         }
         next(p);
@@ -759,8 +838,9 @@ static struct otw_qnode *parse_unary(struct parser *p)
     if (open.t != T_NOT && open.t != T_LP)
         return parse_cmp(p);
     if (++p->depth > OTW_QUERY_MAX_DEPTH) {
-        perr(p, open.col, "nested too deeply (more than %d levels of ( and !)",
+        perr(p, open.col, "too_deep", "nested too deeply (more than %d levels of ( and !)",
              OTW_QUERY_MAX_DEPTH);
+        parg(p, "limit", "%d", OTW_QUERY_MAX_DEPTH);
         return NULL;
     }
     next(p);
@@ -780,8 +860,10 @@ static struct otw_qnode *parse_unary(struct parser *p)
         if (n == NULL)
             return NULL;
         if (p->cur.t != T_RP) {
-            perr(p, p->cur.col, "expected ) to close the ( at column %d, found %s", open.col,
-                 tok_desc(&p->cur, d, sizeof(d)));
+            perr(p, p->cur.col, "paren_expected", "expected ) to close the ( at column %d, "
+                 "found %s", open.col, tok_desc(&p->cur, d, sizeof(d)));
+            parg(p, "open_column", "%d", open.col);
+            found_arg(p, &p->cur);
             node_free(n);
             return NULL;
         }
@@ -846,7 +928,8 @@ int otw_query_parse(const char *expr, struct otw_query **out, struct otw_qerr *e
     p.len = strnlen(p.src, OTW_QUERY_MAX_LEN + 1);
     p.err = err;
     if (p.len > OTW_QUERY_MAX_LEN) {
-        rc = perr(&p, 0, "expression is longer than %d bytes", OTW_QUERY_MAX_LEN);
+        rc = perr(&p, 0, "too_long", "expression is longer than %d bytes", OTW_QUERY_MAX_LEN);
+        parg(&p, "limit", "%d", OTW_QUERY_MAX_LEN);
         goto out;
     }
     q = calloc(1, sizeof(*q));
@@ -860,13 +943,17 @@ int otw_query_parse(const char *expr, struct otw_query **out, struct otw_qerr *e
         goto out;   /* empty expression: everything */
     q->root = parse_or(&p);
     if (q->root != NULL && p.cur.t != T_END) {
-        if (p.cur.t == T_BAD && (p.cur.p[0] == '&' || p.cur.p[0] == '|'))
-            perr(&p, p.cur.col, "use %c%c to combine comparisons", p.cur.p[0], p.cur.p[0]);
-        else if (p.cur.t == T_RP)
-            perr(&p, p.cur.col, "unmatched )");
-        else
-            perr(&p, p.cur.col, "expected && or || here, found %s",
+        if (p.cur.t == T_BAD && (p.cur.p[0] == '&' || p.cur.p[0] == '|')) {
+            perr(&p, p.cur.col, "combine_operator", "use %c%c to combine comparisons",
+                 p.cur.p[0], p.cur.p[0]);
+            parg(&p, "op", "%c%c", p.cur.p[0], p.cur.p[0]);
+        } else if (p.cur.t == T_RP) {
+            perr(&p, p.cur.col, "unmatched_paren", "unmatched )");
+        } else {
+            perr(&p, p.cur.col, "connective_expected", "expected && or || here, found %s",
                  tok_desc(&p.cur, d, sizeof(d)));
+            found_arg(&p, &p.cur);
+        }
     }
     rc = p.rc;
 out:

@@ -68,12 +68,23 @@ struct otw_query {
     struct otw_qnode *root; /* NULL: the empty expression, matches everything */
 };
 
-/* A parse error: where, what, and for an unknown field the nearest names. */
+/* A parse error: where, what, and for an unknown field the nearest names.
+ * kind and args say it again for programs (the web UI words it in the
+ * user's language): kind is a stable code (docs/API.md lists them:
+ * "unknown_field", "bad_value", "unexpected" ...), args the values the
+ * sentence names ("field", "value", "found" ...). */
+#define OTW_QERR_MAX_ARGS 4
 struct otw_qerr {
     int column;             /* 1-based byte column; 0 when not tied to a place */
     char msg[256];
     const char *suggest[3]; /* static field names, NULL-padded */
     size_t nsuggest;
+    const char *kind;       /* static; NULL only when out of memory */
+    struct {
+        const char *name;   /* static */
+        char value[96];     /* truncated */
+    } args[OTW_QERR_MAX_ARGS];
+    size_t nargs;
 };
 
 /* Parses `expr` (NUL-terminated). On success *out is a new query the caller

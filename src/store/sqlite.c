@@ -137,6 +137,8 @@ static const char *const migrations[] = {
     otw_sqlite_migration_users_lang,
     /* 10: what the web pages need to answer fast (sqlite_graph.c) */
     otw_sqlite_migration_web,
+    /* 11: the sessions page's time ranges and duration sort (sqlite_query.c) */
+    otw_sqlite_migration_sessions_web,
 };
 
 #define SCHEMA_VERSION ((int)OTW_ARRAY_LEN(migrations))
@@ -817,20 +819,32 @@ struct where {
     bool have_sq;
 };
 
-static int build_where(const struct otw_session_query *q, struct where *w, struct otw_err *err)
+static int build_where_ex(const struct otw_session_query *q, bool app_exists, struct where *w,
+                          struct otw_err *err)
 {
     w->have_sq = false;
     if (q->expr != NULL) {
         w->have_sq = true;
-        if (otw_sqlq_compile(q->expr, &w->sq, err) != 0)
+        if (otw_sqlq_compile_ex(q->expr, app_exists, &w->sq, err) != 0)
             return OTW_ESYNTAX;
     }
     /* Times are our own integers, not user text: printed, not bound, so
-     * the expression's binds can start at 1. */
-    w->text = sqlite3_mprintf(" WHERE end_us >= %lld AND start_us < %lld AND (%s)",
-                              (long long)(q->since_us ? q->since_us : INT64_MIN),
-                              (long long)(q->until_us ? q->until_us : INT64_MAX),
-                              w->have_sq ? w->sq.where : "1");
+     * the expression's binds can start at 1. A session overlapping
+     * [since, until) started no earlier than since minus the longest
+     * record's length: that bound lets the start_us indexes range over the
+     * time instead of from the first session on (the maximum comes from
+     * the index sessions_duration, migration 11, in a few page reads). */
+    if (q->since_us != 0)
+        w->text = sqlite3_mprintf(" WHERE end_us >= %lld AND start_us < %lld AND start_us >= %lld"
+                                  " - (SELECT max(end_us - start_us) FROM sessions) AND (%s)",
+                                  (long long)q->since_us,
+                                  (long long)(q->until_us ? q->until_us : INT64_MAX),
+                                  (long long)q->since_us, w->have_sq ? w->sq.where : "1");
+    else
+        w->text = sqlite3_mprintf(" WHERE end_us >= %lld AND start_us < %lld AND (%s)",
+                                  (long long)INT64_MIN,
+                                  (long long)(q->until_us ? q->until_us : INT64_MAX),
+                                  w->have_sq ? w->sq.where : "1");
     if (w->text == NULL) {
         otw_err_set(err, -1, "out of memory");
         return OTW_ENOMEM;
@@ -843,6 +857,68 @@ static void where_free(struct where *w)
     if (w->have_sq)
         otw_sqlq_free(&w->sq);
     sqlite3_free(w->text);
+}
+
+static int build_where(const struct otw_session_query *q, struct where *w, struct otw_err *err)
+{
+    return build_where_ex(q, false, w, err);
+}
+
+/* Parser field comparisons matching more sessions than this are "common". */
+#define APP_COMMON 10000
+
+/* How a page of a query with parser fields is best found. SQLite compiles
+ * `id IN (SELECT session_id FROM session_fields ...)` into lookups of each
+ * listed session and a sort: fast for a value seen in a few thousand
+ * sessions, seconds for one in hundreds of thousands (Modbus reads). The
+ * correlated EXISTS form makes it walk the ORDER BY index instead and stop
+ * after a page: fast for common values, slow for rare ones. So each
+ * positive comparison's rows are counted (the (field, value) index, up to
+ * APP_COMMON + 1) and EXISTS is used when none of them is rare. */
+static int app_all_common(struct otw_store *st, const struct otw_qnode *n, bool neg, int *seen,
+                          bool *common, struct otw_err *err)
+{
+    struct otw_sqlq sq;
+    sqlite3_stmt *s = NULL;
+    char *sql = NULL;
+    int rc = OTW_ESTORE;
+
+    if (n == NULL || !*common)
+        return 0;
+    if (n->kind != OTW_QN_CMP) {
+        for (size_t i = 0; i < n->nkids; i++)
+            if (app_all_common(st, n->kids[i], neg != (n->kind == OTW_QN_NOT), seen, common,
+                               err) != 0)
+                return OTW_ESTORE;
+        return 0;
+    }
+    if (n->field == NULL || n->field->id != OTW_F_APP)
+        return 0;
+    (*seen)++;
+    /* a negation matches most sessions: walking the order finds a page
+     * fast, and the IN form would first list every session it excludes */
+    if (neg || n->op == OTW_QOP_NE)
+        return 0;
+    if (otw_sqlq_app_probe(n, &sq, err) != 0) {
+        otw_sqlq_free(&sq);
+        return OTW_ESTORE;
+    }
+    sql = sqlite3_mprintf("SELECT count(*) FROM (SELECT 1 FROM session_fields WHERE %s LIMIT %d)",
+                          sq.where, APP_COMMON + 1);
+    if (sql == NULL || otw_sqlite_prepare(st, &s, sql, err) != 0)
+        goto out;
+    if (otw_sqlq_bind(s, &sq, 1) != 0 || sqlite3_step(s) != SQLITE_ROW) {
+        otw_sqlite_fail(st, err, "counting a parser field");
+        goto out;
+    }
+    if (sqlite3_column_int64(s, 0) <= APP_COMMON)
+        *common = false;
+    rc = 0;
+out:
+    sqlite3_finalize(s);
+    sqlite3_free(sql);
+    otw_sqlq_free(&sq);
+    return rc;
 }
 
 /* The parser fields and events of one row, reusing its arrays row to row. */
@@ -973,35 +1049,85 @@ int otw_store_sessions_query(struct otw_store *st, const struct otw_session_quer
                              otw_session_cb cb, void *ctx, struct otw_err *err)
 {
     struct where *w = calloc(1, sizeof(*w));
-    char *sql = NULL;
+    char *sql = NULL, *keyset = NULL;
     sqlite3_stmt *s = NULL;
     char order[256];
+    const char *sortx = NULL;
+    bool nullable = false, app_exists = false;
     struct row_app ra;
     int rc = OTW_ESTORE, step;
 
     if (w == NULL)
         return OTW_ENOMEM;
     memset(&ra, 0, sizeof(ra));
-    if (build_where(q, w, err) != 0) {
+    /* a page of a query with parser fields: which form finds it fast */
+    if (q->limit > 0 && q->expr != NULL) {
+        int seen = 0;
+        bool common = true;
+
+        if (app_all_common(st, q->expr->root, false, &seen, &common, err) != 0)
+            goto out;
+        app_exists = seen > 0 && common;
+    }
+    if (build_where_ex(q, app_exists, w, err) != 0) {
         rc = OTW_ESYNTAX;
         goto out;
     }
-    if (otw_sqlq_order_by(q->sort_field, q->sort_desc, order, sizeof(order), err) != 0) {
+    if (otw_sqlq_order_by(q->sort_field, q->sort_desc, order, sizeof(order), err) != 0 ||
+        otw_sqlq_sort_expr(q->sort_field, &sortx, &nullable, err) != 0) {
         rc = OTW_EINVAL;
         goto out;
     }
-    sql = sqlite3_mprintf(
-        "SELECT id, start_us, end_us, ipver, proto, src_ip, src_port, dst_ip,"
-        " dst_port, src_mac, dst_mac, vlan1, vlan2, src_packets, src_bytes,"
-        " src_payload, src_flags, dst_packets, dst_bytes, dst_payload, dst_flags,"
-        " state, icmp_type, icmp_code, community_id, protocols, segment,"
-        " continued, end_reason,"
-        " IFNULL((SELECT name FROM points WHERE points.id = sessions.point_id), ''),"
-        " IFNULL(protocol_guess, ''),"
-        " IFNULL((SELECT path FROM files WHERE files.id = sessions.file_id), '')"
-        " FROM sessions%s ORDER BY %s LIMIT %lld OFFSET %lld",
-        w->text, order, (long long)(q->limit > 0 ? q->limit : -1),
-        (long long)(q->offset > 0 ? q->offset : 0));
+    /* Keyset paging: the rows after (value, id) in the order, as a row
+     * value comparison that the sort column's index serves (start_us,
+     * dst_port ... each index ends with the rowid). SQLite puts NULL first
+     * in ascending order, last in descending. Our parameters are numbered
+     * after the expression's. */
+    if (q->after != NULL) {
+        int k = w->have_sq ? (int)w->sq.nbinds + 1 : 1;
+        bool vnull = q->after->type == OTW_SORTV_NULL;
+
+        if (!vnull && !q->sort_desc)
+            keyset = sqlite3_mprintf(" AND ((%s, sessions.id) > (?%d, ?%d))", sortx, k, k + 1);
+        else if (!vnull)
+            keyset = sqlite3_mprintf(" AND ((%s, sessions.id) < (?%d, ?%d)%s%s%s)", sortx, k,
+                                     k + 1, nullable ? " OR (" : "", nullable ? sortx : "",
+                                     nullable ? ") IS NULL" : "");
+        else if (!q->sort_desc)
+            keyset = sqlite3_mprintf(" AND ((%s) IS NOT NULL OR ((%s) IS NULL AND sessions.id >"
+                                     " ?%d)) AND ?%d IS NULL",
+                                     sortx, sortx, k + 1, k);
+        else
+            keyset = sqlite3_mprintf(" AND (%s) IS NULL AND sessions.id < ?%d AND ?%d IS NULL",
+                                     sortx, k + 1, k);
+        if (keyset == NULL) {
+            rc = OTW_ENOMEM;
+            goto out;
+        }
+    }
+#define SESSION_COLUMNS                                                                   \
+    "SELECT id, start_us, end_us, ipver, proto, src_ip, src_port, dst_ip,"                \
+    " dst_port, src_mac, dst_mac, vlan1, vlan2, src_packets, src_bytes,"                  \
+    " src_payload, src_flags, dst_packets, dst_bytes, dst_payload, dst_flags,"            \
+    " state, icmp_type, icmp_code, community_id, protocols, segment,"                     \
+    " continued, end_reason,"                                                             \
+    " IFNULL((SELECT name FROM points WHERE points.id = sessions.point_id), ''),"          \
+    " IFNULL(protocol_guess, ''),"                                                        \
+    " IFNULL((SELECT path FROM files WHERE files.id = sessions.file_id), ''), %s"
+    if (q->limit > 0)
+        /* A page: the ids are chosen and sorted first, the rows read after,
+         * so that a sort of many matches carries two values per row, not
+         * every column and the point and file names. */
+        sql = sqlite3_mprintf(SESSION_COLUMNS " FROM sessions WHERE sessions.id IN"
+                              " (SELECT sessions.id FROM sessions%s%s ORDER BY %s LIMIT %lld"
+                              " OFFSET %lld) ORDER BY %s",
+                              sortx, w->text, keyset ? keyset : "", order, (long long)q->limit,
+                              (long long)(q->offset > 0 ? q->offset : 0), order);
+    else
+        sql = sqlite3_mprintf(SESSION_COLUMNS " FROM sessions%s%s ORDER BY %s LIMIT -1 OFFSET %lld",
+                              sortx, w->text, keyset ? keyset : "", order,
+                              (long long)(q->offset > 0 ? q->offset : 0));
+#undef SESSION_COLUMNS
     if (sql == NULL) {
         rc = OTW_ENOMEM;
         goto out;
@@ -1011,6 +1137,27 @@ int otw_store_sessions_query(struct otw_store *st, const struct otw_session_quer
     if (w->have_sq && otw_sqlq_bind(s, &w->sq, 1) != 0) {
         otw_sqlite_fail(st, err, "binding query values");
         goto out;
+    }
+    if (q->after != NULL) {
+        int k = w->have_sq ? (int)w->sq.nbinds + 1 : 1, brc;
+        const struct otw_sortv *a = q->after;
+
+        switch (a->type) {
+        case OTW_SORTV_INT: brc = sqlite3_bind_int64(s, k, a->i); break;
+        case OTW_SORTV_TEXT:
+            brc = sqlite3_bind_text(s, k, (const char *)a->b, (int)OTW_MIN(a->len, sizeof(a->b)),
+                                    SQLITE_TRANSIENT);
+            break;
+        case OTW_SORTV_BLOB:
+            brc = sqlite3_bind_blob(s, k, a->b, (int)OTW_MIN(a->len, sizeof(a->b)),
+                                    SQLITE_TRANSIENT);
+            break;
+        default: brc = sqlite3_bind_null(s, k); break;
+        }
+        if (brc != SQLITE_OK || sqlite3_bind_int64(s, k + 1, q->after_id) != SQLITE_OK) {
+            otw_sqlite_fail(st, err, "binding the page cursor");
+            goto out;
+        }
     }
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         struct otw_session_row r;
@@ -1067,7 +1214,28 @@ int otw_store_sessions_query(struct otw_store *st, const struct otw_session_quer
         copy_text(r.point, sizeof(r.point), sqlite3_column_text(s, 29));
         copy_text(r.protocol_guess, sizeof(r.protocol_guess), sqlite3_column_text(s, 30));
         copy_text(r.file, sizeof(r.file), sqlite3_column_text(s, 31));
-        if (load_app(st, &r, &ra, err) != 0)
+        switch (sqlite3_column_type(s, 32)) {
+        case SQLITE_INTEGER:
+            r.sortv.type = OTW_SORTV_INT;
+            r.sortv.i = sqlite3_column_int64(s, 32);
+            break;
+        case SQLITE_TEXT:
+        case SQLITE_BLOB: {
+            bool text = sqlite3_column_type(s, 32) == SQLITE_TEXT;
+            const void *b = text ? (const void *)sqlite3_column_text(s, 32)
+                                 : sqlite3_column_blob(s, 32);
+
+            r.sortv.type = text ? OTW_SORTV_TEXT : OTW_SORTV_BLOB;
+            r.sortv.len = OTW_MIN((size_t)sqlite3_column_bytes(s, 32), sizeof(r.sortv.b));
+            if (b != NULL && r.sortv.len > 0)
+                memcpy(r.sortv.b, b, r.sortv.len);
+            break;
+        }
+        default:
+            r.sortv.type = OTW_SORTV_NULL;  /* (a REAL never: sort fields are integers) */
+            break;
+        }
+        if (!q->skip_app && load_app(st, &r, &ra, err) != 0)
             goto out;
         if (cb(ctx, &r) != 0) {
             step = SQLITE_DONE;
@@ -1081,6 +1249,50 @@ int otw_store_sessions_query(struct otw_store *st, const struct otw_session_quer
     rc = 0;
 out:
     row_app_free(&ra);
+    sqlite3_finalize(s);
+    sqlite3_free(sql);
+    sqlite3_free(keyset);
+    where_free(w);
+    free(w);
+    return rc;
+}
+
+int otw_store_sessions_count(struct otw_store *st, const struct otw_session_query *q, int64_t cap,
+                             int64_t *n, struct otw_err *err)
+{
+    struct where *w = calloc(1, sizeof(*w));
+    char *sql = NULL;
+    sqlite3_stmt *s = NULL;
+    int rc = OTW_ESTORE, step;
+
+    *n = 0;
+    if (w == NULL)
+        return OTW_ENOMEM;
+    if (build_where(q, w, err) != 0) {
+        rc = OTW_ESYNTAX;
+        goto out;
+    }
+    /* The inner LIMIT stops the scan at cap + 1 matching rows. */
+    sql = sqlite3_mprintf("SELECT count(*) FROM (SELECT 1 FROM sessions%s LIMIT %lld)", w->text,
+                          (long long)(cap > 0 ? cap + 1 : -1));
+    if (sql == NULL) {
+        rc = OTW_ENOMEM;
+        goto out;
+    }
+    if (otw_sqlite_prepare(st, &s, sql, err) != 0)
+        goto out;
+    if (w->have_sq && otw_sqlq_bind(s, &w->sq, 1) != 0) {
+        otw_sqlite_fail(st, err, "binding query values");
+        goto out;
+    }
+    step = sqlite3_step(s);
+    if (step != SQLITE_ROW) {
+        otw_sqlite_fail(st, err, "counting sessions");
+        goto out;
+    }
+    *n = sqlite3_column_int64(s, 0);
+    rc = 0;
+out:
     sqlite3_finalize(s);
     sqlite3_free(sql);
     where_free(w);

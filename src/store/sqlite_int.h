@@ -42,5 +42,6 @@ extern const char otw_sqlite_migration_alerts[];    /* 7 */
 extern const char otw_sqlite_migration_users[];     /* 8 */
 extern const char otw_sqlite_migration_users_lang[];    /* 9 */
 extern const char otw_sqlite_migration_web[];      /* 10: sqlite_graph.c (indexes for the web pages) */
+extern const char otw_sqlite_migration_sessions_web[];  /* 11: sqlite_query.c (sessions page) */
 
 #endif

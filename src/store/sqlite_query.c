@@ -27,6 +27,7 @@
  *   keeping SQLite's expression depth (limit 1000) logarithmic.
  */
 #include "store/sqlite_query.h"
+#include "store/sqlite_int.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -131,12 +132,21 @@ static const struct col cols[OTW_F__COUNT] = {
                           "(" S "end_reason IS NOT NULL)", S "end_reason"},
 };
 
+/* Migration 11 (sqlite.c runs it): the length of each record, so that the
+ * longest is one index lookup. A query for sessions overlapping [since,
+ * until) bounds start_us below by since minus that length (sqlite.c,
+ * build_where), and sort=duration walks this index. */
+const char otw_sqlite_migration_sessions_web[] =
+    "CREATE INDEX sessions_duration ON sessions(end_us - start_us);";
+
 /* --- output: capped text and bind values; errors stick ------------------------ */
 
 struct ctx {
     struct otw_sqlq *q;
     int rc;
     struct otw_err *err;
+    bool app_exists;        /* parser fields as correlated EXISTS (otw_sqlq_compile_ex) */
+    bool app_body;          /* only the session_fields condition (otw_sqlq_app_probe) */
 };
 
 static void fail(struct ctx *c, int rc, const char *msg)
@@ -448,7 +458,12 @@ static void emit_side_values(struct ctx *c, struct side *sd)
     }
     if (col->how == H_APP) {
         /* the field name is a bound value too: parser fields are many */
-        put(c, S "id IN (SELECT session_id FROM session_fields WHERE field = ");
+        if (c->app_body)
+            put(c, "(field = ");
+        else if (c->app_exists)
+            put(c, "EXISTS (SELECT 1 FROM session_fields WHERE session_id = " S "id AND field = ");
+        else
+            put(c, S "id IN (SELECT session_id FROM session_fields WHERE field = ");
         bind_text(c, n->field->name);
         put(c, " AND ");
     }
@@ -506,7 +521,13 @@ static void emit_cmp(struct ctx *c, const struct otw_qnode *n)
         put(c, "((");
     if (n->nvals == 1 && n->vals[0].kind == OTW_QV_EXISTS) {
         if (col->how == H_APP) {
-            put(c, S "id IN (SELECT session_id FROM session_fields WHERE field = ");
+            if (c->app_body)
+                put(c, "(field = ");
+            else if (c->app_exists)
+                put(c, "EXISTS (SELECT 1 FROM session_fields WHERE session_id = " S "id AND "
+                       "field = ");
+            else
+                put(c, S "id IN (SELECT session_id FROM session_fields WHERE field = ");
             bind_text(c, n->field->name);
             put(c, ")");
         } else {
@@ -579,15 +600,53 @@ static void emit_node(struct ctx *c, const struct otw_qnode *n)
     }
 }
 
-int otw_sqlq_compile(const struct otw_query *q, struct otw_sqlq *out, struct otw_err *err)
+int otw_sqlq_compile_ex(const struct otw_query *q, bool app_exists, struct otw_sqlq *out,
+                        struct otw_err *err)
 {
-    struct ctx c = {out, 0, err};
+    struct ctx c = {out, 0, err, app_exists, false};
 
     memset(out, 0, sizeof(*out));
     if (q == NULL || q->root == NULL)
         put(&c, "1");
     else
         emit_node(&c, q->root);
+    return c.rc;
+}
+
+int otw_sqlq_compile(const struct otw_query *q, struct otw_sqlq *out, struct otw_err *err)
+{
+    return otw_sqlq_compile_ex(q, false, out, err);
+}
+
+int otw_sqlq_app_probe(const struct otw_qnode *n, struct otw_sqlq *out, struct otw_err *err)
+{
+    struct ctx c = {out, 0, err, false, true};
+
+    memset(out, 0, sizeof(*out));
+    if (n->kind != OTW_QN_CMP || n->field == NULL || n->field->id != OTW_F_APP ||
+        n->nvals == 0) {
+        fail(&c, OTW_EINVAL, "internal: not a parser field comparison");
+        return c.rc;
+    }
+    /* != and negations are the caller's business: the probe counts the
+     * rows the comparison's == would find */
+    if (n->nvals == 1 && n->vals[0].kind == OTW_QV_EXISTS) {
+        put(&c, "(field = ");
+        bind_text(&c, n->field->name);
+        put(&c, ")");
+    } else {
+        struct side *sd = calloc(1, sizeof(*sd));
+
+        if (sd == NULL) {
+            fail(&c, OTW_ENOMEM, "out of memory compiling the expression");
+            return c.rc;
+        }
+        sd->n = n;
+        sd->col = &cols[OTW_F_APP];
+        sd->expr = cols[OTW_F_APP].a;
+        emit_side_values(&c, sd);
+        free(sd);
+    }
     return c.rc;
 }
 
@@ -628,11 +687,10 @@ void otw_sqlq_free(struct otw_sqlq *q)
     memset(q, 0, sizeof(*q));
 }
 
-int otw_sqlq_order_by(const char *field, bool desc, char *buf, size_t len, struct otw_err *err)
+int otw_sqlq_sort_expr(const char *field, const char **expr, bool *nullable,
+                       struct otw_err *err)
 {
     const struct otw_field *f = otw_fields_find(field != NULL ? field : "starttime");
-    const char *dir = desc ? " DESC" : " ASC";
-    int n;
 
     if (f == NULL) {
         const char *sug[3];
@@ -657,7 +715,26 @@ int otw_sqlq_order_by(const char *field, bool desc, char *buf, size_t len, struc
                     f->name, f->name, f->name);
         return OTW_EINVAL;
     }
-    n = snprintf(buf, len, "%s%s, " S "id%s", cols[f->id].sort, dir, dir);
+    *expr = cols[f->id].sort;
+    /* NOT NULL columns (and expressions of them) say "1" for exists or are
+     * ports and flags, whose columns are NOT NULL too */
+    *nullable = strcmp(cols[f->id].exists, "1") != 0 && f->id != OTW_F_PORT_SRC &&
+                f->id != OTW_F_PORT_DST && f->id != OTW_F_TCPFLAGS_SRC &&
+                f->id != OTW_F_TCPFLAGS_DST && f->id != OTW_F_STATE &&
+                f->id != OTW_F_PROTOCOLS;
+    return 0;
+}
+
+int otw_sqlq_order_by(const char *field, bool desc, char *buf, size_t len, struct otw_err *err)
+{
+    const char *dir = desc ? " DESC" : " ASC";
+    const char *expr;
+    bool nullable;
+    int n;
+
+    if (otw_sqlq_sort_expr(field, &expr, &nullable, err) != 0)
+        return OTW_EINVAL;
+    n = snprintf(buf, len, "%s%s, " S "id%s", expr, dir, dir);
     if (n < 0 || (size_t)n >= len) {
         otw_err_set(err, -1, "sort expression does not fit");
         return OTW_EINVAL;

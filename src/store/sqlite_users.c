@@ -24,6 +24,26 @@ const char otw_sqlite_migration_users[] =
 const char otw_sqlite_migration_users_lang[] =
     "ALTER TABLE users ADD COLUMN lang TEXT NOT NULL DEFAULT 'en' CHECK (lang IN ('en', 'ja'));";
 
+/* --- the rules for names, roles and passwords (store_users.h) ---------------------------- */
+
+bool otw_user_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+
+    return n > 0 && n <= OTW_USER_NAME_MAX &&
+           strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._@-") == n;
+}
+
+bool otw_user_role_ok(const char *role)
+{
+    return strcmp(role, "admin") == 0 || strcmp(role, "viewer") == 0;
+}
+
+bool otw_user_password_ok(size_t len)
+{
+    return len >= OTW_USER_PASSWORD_MIN && len <= OTW_USER_PASSWORD_MAX;
+}
+
 static int64_t wall_us(void)
 {
     struct timeval tv;

@@ -83,6 +83,16 @@ struct otw_row_event {
     uint64_t count;
 };
 
+/* A value of the sort field of a session query, for keyset paging: the
+ * page after a row is the rows after (its sort value, its id) in the order. */
+enum otw_sortv_type { OTW_SORTV_NULL = 0, OTW_SORTV_INT, OTW_SORTV_TEXT, OTW_SORTV_BLOB };
+struct otw_sortv {
+    enum otw_sortv_type type;
+    int64_t i;              /* INT */
+    uint8_t b[1024];        /* TEXT (not NUL-terminated) or BLOB: len bytes */
+    size_t len;
+};
+
 /* A session as stored: the record plus what the store adds. Pointers are
  * valid only while the callback runs. */
 struct otw_session_row {
@@ -97,6 +107,7 @@ struct otw_session_row {
     char protocol_guess[32];
     char point[128];
     char file[1024];
+    struct otw_sortv sortv; /* the row's value of the query's sort field (keyset paging) */
 };
 
 /* Appends records for file `file_id` (0 for live capture) at capture point
@@ -116,12 +127,23 @@ struct otw_session_query {
     bool sort_desc;
     int64_t limit;                  /* <= 0: no limit */
     int64_t offset;
+    /* Keyset paging (the web API): non-NULL: only the rows after the row
+     * whose sort value is *after and id after_id, in the query's order. */
+    const struct otw_sortv *after;
+    int64_t after_id;
+    bool skip_app;                  /* leave parser fields and events out of rows */
 };
 
 /* Calls cb for every matching row, in order; cb returns non-zero to stop. */
 typedef int (*otw_session_cb)(void *ctx, const struct otw_session_row *row);
 int otw_store_sessions_query(struct otw_store *st, const struct otw_session_query *q,
                              otw_session_cb cb, void *ctx, struct otw_err *err);
+
+/* Counts the sessions matching q (its expression and time range; sort,
+ * limit and paging are ignored), stopping at cap (> 0): *n is the count,
+ * or cap + 1 when there are more than cap. */
+int otw_store_sessions_count(struct otw_store *st, const struct otw_session_query *q, int64_t cap,
+                             int64_t *n, struct otw_err *err);
 
 /* --- per-host summary ------------------------------------------------------- */
 
@@ -212,5 +234,8 @@ int otw_store_capstat_since(struct otw_store *st, int64_t since_us, otw_capstat_
 #include "store/store_alerts.h"
 /* Issue 7: user accounts. */
 #include "store/store_users.h"
+#include "store/store_graph.h"
+/* Issue 7: the daily check page. */
+#include "store/store_daily.h"
 
 #endif

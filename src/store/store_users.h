@@ -9,12 +9,23 @@
 #ifndef OTW_STORE_USERS_H
 #define OTW_STORE_USERS_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct otw_store;
 
 #define OTW_USER_NAME_MAX 64
 #define OTW_USER_HASH_MAX 256   /* crypto_pwhash_STRBYTES is 128 */
+#define OTW_USER_PASSWORD_MIN 10    /* bytes */
+#define OTW_USER_PASSWORD_MAX 1024
+
+/* The rules every way of making or changing a user follows (`otwatch user`,
+ * the web API in api/auth.c): a name is 1-64 characters of A-Z a-z 0-9 . _
+ * @ -; a role is admin or viewer; a new password is 10 to 1024 bytes. */
+bool otw_user_name_ok(const char *name);
+bool otw_user_role_ok(const char *role);
+bool otw_user_password_ok(size_t len);
 
 struct otw_user {
     char name[OTW_USER_NAME_MAX + 1];
