@@ -1,5 +1,5 @@
 // build.mjs - bundles the UI with esbuild into OUTDIR (default dist/):
-// index.html, app.js and app.css (the CSS files the modules import, e.g.
+// index.html, favicon.svg, app.js and app.css (the CSS files the modules import, e.g.
 // pages/sessions.js: import './sessions.css'). No inline script anywhere (the server's CSP
 // forbids it). usage: node build.mjs [OUTDIR]
 import * as esbuild from 'esbuild';
@@ -22,3 +22,4 @@ await esbuild.build({
   loader: { '.png': 'dataurl', '.svg': 'dataurl' },
 });
 copyFileSync(join(here, 'index.html'), join(out, 'index.html'));
+copyFileSync(join(here, 'src/favicon.svg'), join(out, 'favicon.svg'));

@@ -2,8 +2,12 @@
 // CSRF token (X-CSRF-Token); errors come back as ApiError with the
 // server's code, which the pages translate (t('error.' + code)).
 let csrf = '';
+let onLogin = null;
 
 export function setCsrf(token) { csrf = token || ''; }
+// fn(err) is called when the server answers 401 to a call other than the
+// log-in check itself (the login cookie expired): the shell shows its form.
+export function onLoginRequired(fn) { onLogin = fn; }
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -22,10 +26,19 @@ export async function api(method, path, body) {
     opt.headers['Content-Type'] = 'application/json';
     opt.body = JSON.stringify(body || {});
   }
-  const r = await fetch(path, opt);
+  let r;
+  try {
+    r = await fetch(path, opt);
+  } catch (e) {
+    throw new ApiError(0, { error: { code: 'network', message: String(e) } });
+  }
   let j = null;
   try { j = await r.json(); } catch (e) { j = null; }
-  if (!r.ok) throw new ApiError(r.status, j);
+  if (!r.ok) {
+    const err = new ApiError(r.status, j);
+    if (r.status === 401 && onLogin && path !== '/api/me' && path !== '/api/login') onLogin(err);
+    throw err;
+  }
   return j;
 }
 

@@ -24,15 +24,38 @@ export function has(key) { return dict[lang][key] !== undefined; }
 export function getLang() { return lang; }
 export function setLang(l) { if (l === 'en' || l === 'ja') lang = l; document.documentElement.lang = lang; }
 
+// The language before anyone has logged in: the browser's own ("ja-JP" -> ja).
+export function browserLang() {
+  const l = (navigator.languages && navigator.languages[0]) || navigator.language || 'en';
+  return /^ja\b/i.test(l) ? 'ja' : 'en';
+}
+
+// The text to show for a failed API call (an ApiError or anything thrown):
+// error.<code> when the UI knows the code, else a general message in the
+// current language, so that no untranslated server text reaches the page.
+export function errText(e) {
+  const code = e && e.code;
+  if (code && dict.en['error.' + code] !== undefined) return t('error.' + code, e.details || {});
+  if (e && e.status === 0) return t('error.network');
+  return t('error.internal');
+}
+
 // Times: the API sends microseconds since the epoch; show them in the
-// browser's time zone.
+// browser's time zone, year first in both languages so that no one has to
+// guess the order of day and month: 2026-11-27 16:30:05 (en),
+// 2026/11/27 16:30:05 (ja).
+const timeFmt = new Intl.DateTimeFormat('en-GB', {
+  year: 'numeric', month: '2-digit', day: '2-digit',
+  hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+});
 export function fmtTime(us) {
-  if (us === null || us === undefined || us === 0) return '';
-  const d = new Date(Math.floor(us / 1000));
-  return new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', {
-    year: 'numeric', month: '2-digit', day: '2-digit',
-    hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false,
-  }).format(d);
+  if (us === null || us === undefined || us === 0 || !Number.isFinite(Number(us))) return '';
+  const d = new Date(Math.floor(Number(us) / 1000));
+  if (Number.isNaN(d.getTime())) return '';
+  const p = {};
+  for (const x of timeFmt.formatToParts(d)) p[x.type] = x.value;
+  const sep = lang === 'ja' ? '/' : '-';
+  return p.year + sep + p.month + sep + p.day + ' ' + p.hour + ':' + p.minute + ':' + p.second;
 }
 
 export function fmtNumber(n) {
