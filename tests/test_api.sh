@@ -16,46 +16,26 @@
 # check says why it is skipped). Prints `ok - NAME` / `not ok - NAME: WHY`,
 # then `N passed, N failed`; exits 1 when any check failed.
 set -u
-export LC_ALL=C TZ=UTC
 
 OTW=$(realpath "${1:?usage: test_api.sh OTWATCH-BINARY SOURCE-DIR}")
 SRC=$(realpath "${2:-$(dirname "$0")/..}")
-W=$(mktemp -d "${TMPDIR:-/tmp}/otw-api.XXXXXX")
-chmod 755 "$W"
+# shellcheck source=web/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/web/lib.sh"
 SPIDS=()
 NSS=()
-cleanup() {
+# at exit (lib.sh's cleanup): the servers and network namespaces of this test
+cleanup_extra() {
     exec 2>/dev/null
     for p in "${SPIDS[@]}"; do kill -9 "$p" 2>/dev/null; done
     for ns in "${NSS[@]}"; do
         ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
         ip netns del "$ns" 2>/dev/null
     done
-    rm -rf "$W"
 }
-trap cleanup EXIT
-cd "$W" || exit 1
+web_init api curl python3 sqlite3
+chmod 755 "$W"
 
-PASS=0 FAIL=0 WHY=""
-for t in curl python3 sqlite3; do
-    command -v "$t" >/dev/null 2>&1 || { echo "not ok - setup: $t is missing"; echo "0 passed, 1 failed"; exit 1; }
-done
-
-check() {
-    local name=$1
-    shift
-    WHY=""
-    if "$@"; then
-        echo "ok - $name"
-        PASS=$((PASS + 1))
-    else
-        echo "not ok - $name: ${WHY:-failed}"
-        FAIL=$((FAIL + 1))
-    fi
-}
 skip() { echo "ok - $1 # SKIP $2"; }
-fail() { WHY="$*"; return 1; }
-eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
 has() { grep -qF -- "$2" "$1" || fail "$3: '$2' not in: $(head -c 400 "$1" | tr '\n' '|')"; }
 hasnt() { ! grep -qF -- "$2" "$1" || fail "$3: '$2' should not be in $1"; }
 
@@ -86,33 +66,15 @@ check "html-fields.pcap carries HTML in DHCP host name, HTTP Host, TLS SNI (tsha
 
 # --- servers --------------------------------------------------------------------------------------
 
-# A free port in 18100-18199 (random start: parallel runs rarely collide).
-free_port() {
-    python3 - <<'EOF'
-import random, socket
-ports = list(range(18100, 18200))
-k = random.randrange(len(ports))
-for p in ports[k:] + ports[:k]:
-    s = socket.socket()
-    try:
-        s.bind(("0.0.0.0", p))
-        s.close()
-        print(p)
-        break
-    except OSError:
-        s.close()
-EOF
-}
-
 # serve_start LOG ARGS...: starts `otwatch serve ARGS --listen 127.0.0.1:PORT`
 # unless ARGS have --listen (@PORT@ in ARGS becomes the port); sets SPID,
 # PORT, BASE (TLS: TLSA, the curl options that trust cert.pem); waits until
 # it answers (readiness, not a timing check).
 TLSA=()
 serve_start() {
-    local log=$1 scheme=http host=127.0.0.1 i
+    local log=$1 scheme=http host=127.0.0.1
     shift
-    PORT=$(free_port)
+    PORT=$(free_port 18100 18199)
     local args=("$@")
     printf '%s\n' "${args[@]}" | grep -qx -- --listen || args+=(--listen "127.0.0.1:$PORT")
     args=("${args[@]//@PORT@/$PORT}")
@@ -126,12 +88,7 @@ serve_start() {
     SPID=$!
     SPIDS+=("$SPID")
     BASE=$scheme://$host:$PORT
-    for i in $(seq 1 300); do
-        curl -s -g -o /dev/null "${TLSA[@]}" "$BASE/api/health" && return 0
-        kill -0 "$SPID" 2>/dev/null || return 1
-        sleep 0.1
-    done
-    return 1
+    wait_answer "$SPID" "$BASE/api/health" "${TLSA[@]}"
 }
 serve_stop() {   # sets STOP_RC
     kill -TERM "$SPID" 2>/dev/null
@@ -158,7 +115,8 @@ code_is() {   # EXPECTED-CODE EXPECTED-ERROR-CODE WHAT
 jv() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2" 2>/dev/null; }
 hdr() { tr -d '\r' <h.out | awk -v k="$(echo "$1" | tr A-Z a-z)" 'BEGIN{FS=": "} tolower($1)==k {sub(/^[^:]*: /,""); print}'; }
 
-# login NAME PASSWORD JAR: logs in; CSRF set from the answer
+# login NAME PASSWORD JAR: logs in; CSRF set from the answer (this test's own,
+# not lib.sh's: the checks read the login answer's headers in h.out)
 login() {
     req POST /api/login "{\"user\":\"$1\",\"password\":\"$2\"}" "${J[@]}" -c "$3"
     CSRF=$(jv b.out "d['csrf']")
@@ -663,7 +621,7 @@ t_usage() {
 }
 check "bad --listen, --threads, options: exit 2 with a message" t_usage
 t_no_tls() {
-    PORT=$(free_port)
+    PORT=$(free_port 18100 18199)
     refuse --db "$DB" --listen "0.0.0.0:$PORT"
     eq "$RC" 2 "exit" || return 1
     has refuse.err "without TLS" "message" || return 1
@@ -674,14 +632,14 @@ if $HAVE_TLS; then
     sqlite3 "$DB" ".backup '$W/noadmin.db'"
     "$OTW" user remove alice --db "$W/noadmin.db" >/dev/null 2>&1
     t_no_admin() {
-        PORT=$(free_port)
+        PORT=$(free_port 18100 18199)
         refuse --db "$W/noadmin.db" --listen "0.0.0.0:$PORT" --tls-cert "$W/cert.pem" --tls-key "$W/key.pem"
         eq "$RC" 2 "exit" || return 1
         has refuse.err "otwatch user add NAME --role admin" "message"
     }
     check "beyond loopback without an admin user: refused, exit 2, says otwatch user add" t_no_admin
     t_bad_tls() {
-        PORT=$(free_port)
+        PORT=$(free_port 18100 18199)
         refuse --db "$DB" --listen "0.0.0.0:$PORT" --tls-cert "$W/nothere.pem" --tls-key "$W/key.pem"
         eq "$RC" 2 "missing cert" || return 1
         has refuse.err "nothere.pem" "message" || return 1
@@ -775,7 +733,7 @@ t_capture_serve() {
     ip -n "$ns" link set vb up
     sqlite3 "$DB" ".backup '$W/cap.db'"
     printf '%s\n' "$PW_A" | "$OTW" user add alice --role admin --db "$W/cap.db" >/dev/null 2>&1
-    PORT=$(free_port)
+    PORT=$(free_port 18100 18199)
     ip netns exec "$ns" "$OTW" capture -i vb --db "$W/cap.db" --serve "127.0.0.1:$PORT" \
         --stats-interval 5 2>"$W/cap.log" &
     cap=$!
@@ -818,5 +776,4 @@ else
     check "capture --serve: captures and serves in one process; login works; SIGTERM exits 0" t_capture_serve
 fi
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish

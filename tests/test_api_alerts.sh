@@ -27,103 +27,18 @@
 # Prints `ok - NAME` / `not ok - NAME: WHY`, then `N passed, N failed`; exits 1
 # when any check failed. Needs curl, python3 and sqlite3.
 set -u
-export LC_ALL=C TZ=UTC
 
 OTW=$(realpath "${1:?usage: test_api_alerts.sh OTWATCH-BINARY SOURCE-DIR}")
 SRC=$(realpath "${2:?usage: test_api_alerts.sh OTWATCH-BINARY SOURCE-DIR}")
-W=$(mktemp -d "${TMPDIR:-/tmp}/otw-apialerts.XXXXXX")
-SERVER_PID=""
-cleanup() {
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-    rm -rf "$W"
-}
-trap cleanup EXIT
-cd "$W" || exit 1
-
-PASS=0 FAIL=0 WHY=""
-for tool in curl python3 sqlite3; do
-    command -v "$tool" >/dev/null 2>&1 || {
-        echo "not ok - setup: $tool is missing"; echo "0 passed, 1 failed"; exit 1; }
-done
-
-check() {
-    local name=$1
-    shift
-    WHY=""
-    if "$@"; then
-        echo "ok - $name"
-        PASS=$((PASS + 1))
-    else
-        echo "not ok - $name: ${WHY:-failed}"
-        FAIL=$((FAIL + 1))
-    fi
-}
-fail() { WHY="$*"; return 1; }
-eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
-finish() {
-    echo "$PASS passed, $FAIL failed"
-    [ "$FAIL" -eq 0 ]
-    exit $?
-}
+# shellcheck source=web/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/web/lib.sh"
+web_init apialerts curl python3 sqlite3
 
 # --- the database and the server ---------------------------------------------
-DB=$W/web.db
-if ! bash "$SRC/tests/web/make-db.sh" "$OTW" "$SRC" "$DB" >"$W/make-db.log" 2>&1; then
-    echo "not ok - setup: make-db.sh: $(tail -n 3 "$W/make-db.log" | tr '\n' ' ')"
-    echo "$PASS passed, $((FAIL + 1)) failed"
-    exit 1
-fi
-CONF=$DB.conf
+make_db
 CLI=(--db "$DB")
+start_server 18450 18499 --db "$DB" --config "$CONF"
 
-start_server() {
-    local port
-    for port in $(seq 18450 18499); do
-        "$OTW" serve --listen "127.0.0.1:$port" --db "$DB" --config "$CONF" \
-            >"$W/serve.out" 2>"$W/serve.err" &
-        SERVER_PID=$!
-        # up when it answers; gone when the port was taken (then the next one)
-        for _ in $(seq 1 100); do
-            if curl -s -o /dev/null "http://127.0.0.1:$port/api/me"; then
-                BASE="http://127.0.0.1:$port"
-                return 0
-            fi
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill "$SERVER_PID" 2>/dev/null
-        wait "$SERVER_PID" 2>/dev/null
-        SERVER_PID=""
-    done
-    return 1
-}
-if ! start_server; then
-    echo "not ok - setup: otwatch serve did not start: $(tail -n 3 "$W/serve.err" | tr '\n' ' ')"
-    echo "$PASS passed, $((FAIL + 1)) failed"
-    exit 1
-fi
-
-# api WHO METHOD PATH [BODY]: a call with WHO's cookie jar (and CSRF token on
-# changes); the body goes to $W/out, the status to CODE.
-CODE=""
-api() {
-    local who=$1 method=$2 path=$3 body=${4:-}
-    local args=(-s -o "$W/out" -w '%{http_code}' -b "$W/$who.jar" -c "$W/$who.jar" -X "$method")
-    if [ "$method" != GET ]; then
-        args+=(-H "Content-Type: application/json" -H "X-CSRF-Token: $(cat "$W/$who.csrf" 2>/dev/null)"
-               --data-binary "${body:-{\}}")
-    fi
-    CODE=$(curl "${args[@]}" "$BASE$path")
-}
-login() {
-    local who=$1 pw=$2
-    api "$who" POST /api/login "{\"user\":\"$who\",\"password\":\"$pw\"}"
-    [ "$CODE" = 200 ] || return 1
-    api "$who" GET /api/me
-    [ "$CODE" = 200 ] || return 1
-    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["csrf"])' "$W/out" \
-        >"$W/$who.csrf"
-}
 # The test's independent checks are in Python: json in, messages out.
 PY=$W/check.py
 cat >"$PY" <<'EOF'
@@ -312,8 +227,8 @@ elif cmd == "daily":
         len(tr["hosts"])))
 EOF
 
-check "admin logs in" login alice alice-web-pass-1
-check "viewer logs in" login victor victor-web-pass-1
+check "admin logs in" login alice alice alice-web-pass-1
+check "viewer logs in" login victor victor victor-web-pass-1
 
 # --- listing ------------------------------------------------------------------------
 list_matches() {   # list_matches QUERY CLI-ARGS...

@@ -36,81 +36,21 @@
 # when any check failed. Needs curl, python3, sqlite3 and tshark. No timing
 # is checked (bench/web.sh measures).
 set -u
-export LC_ALL=C TZ=UTC
 
 OTW=$(realpath "${1:?usage: test_api_graph.sh OTWATCH-BINARY SOURCE-DIR}")
 SRC=$(realpath "${2:?usage: test_api_graph.sh OTWATCH-BINARY SOURCE-DIR}")
-W=$(mktemp -d "${TMPDIR:-/tmp}/otw-apigraph.XXXXXX")
-SERVER_PID=""
-cleanup() {
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-    rm -rf "$W"
-}
-trap cleanup EXIT
-cd "$W" || exit 1
-
-PASS=0 FAIL=0 WHY=""
-for tool in curl python3 sqlite3 tshark; do
-    command -v "$tool" >/dev/null 2>&1 || {
-        echo "not ok - setup: $tool is missing"; echo "0 passed, 1 failed"; exit 1; }
-done
-
-check() {
-    local name=$1
-    shift
-    WHY=""
-    if "$@"; then
-        echo "ok - $name"
-        PASS=$((PASS + 1))
-    else
-        echo "not ok - $name: ${WHY:-failed}"
-        FAIL=$((FAIL + 1))
-    fi
-}
-fail() { WHY="$*"; return 1; }
-eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
+# shellcheck source=web/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/web/lib.sh"
+web_init apigraph curl python3 sqlite3 tshark
 
 # --- the database and the server ---------------------------------------------
-DB=$W/web.db
-if ! bash "$SRC/tests/web/make-db.sh" "$OTW" "$SRC" "$DB" >"$W/make-db.log" 2>&1; then
-    echo "not ok - setup: make-db.sh: $(tail -n 3 "$W/make-db.log" | tr '\n' ' ')"
-    echo "$PASS passed, $((FAIL + 1)) failed"
-    exit 1
-fi
-CONF=$DB.conf
+make_db
 SCAN=$SRC/tests/testbed/scan_ssh.pcap
-
-start_server() {
-    local port
-    for port in $(seq 18300 18389); do
-        # a port someone else serves on is not ours (bench/web.sh uses 18390-18399)
-        curl -s -o /dev/null "http://127.0.0.1:$port/" && continue
-        "$OTW" serve --listen "127.0.0.1:$port" --db "$DB" --config "$CONF" \
-            >"$W/serve.out" 2>"$W/serve.err" &
-        SERVER_PID=$!
-        for _ in $(seq 1 100); do
-            if curl -s -o /dev/null "http://127.0.0.1:$port/api/me"; then
-                BASE="http://127.0.0.1:$port"
-                return 0
-            fi
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill "$SERVER_PID" 2>/dev/null
-        wait "$SERVER_PID" 2>/dev/null
-        SERVER_PID=""
-    done
-    return 1
-}
-if ! start_server; then
-    echo "not ok - setup: otwatch serve did not start: $(tail -n 3 "$W/serve.err" | tr '\n' ' ')"
-    echo "$PASS passed, $((FAIL + 1)) failed"
-    exit 1
-fi
+# 18390-18399 are bench/web.sh's
+start_server 18300 18389 --db "$DB" --config "$CONF"
 
 # graph OUT ARG=VALUE...: GET /api/graph as victor (the viewer), arguments
 # URL-encoded; the body goes to $W/OUT, the status to CODE.
-CODE=""
 graph() {
     local out=$1 a args=()
     shift
@@ -128,13 +68,7 @@ t_login_needed() {
 }
 check "nothing without login" t_login_needed
 
-t_login() {
-    CODE=$(curl -s -o "$W/login" -w '%{http_code}' -c "$W/victor.jar" -X POST \
-        -H 'Content-Type: application/json' \
-        --data '{"user":"victor","password":"victor-web-pass-1"}' "$BASE/api/login")
-    eq "$CODE" 200 "log-in status"
-}
-check "the viewer logs in" t_login
+check "the viewer logs in" login victor victor victor-web-pass-1
 
 # The independent checks are in Python: json in, messages out.
 PY=$W/check.py
@@ -588,5 +522,4 @@ t_alive() {
 }
 check "the server is still up" t_alive
 
-echo "$PASS passed, $FAIL failed"
-[ "$FAIL" -eq 0 ]
+finish

@@ -20,100 +20,23 @@
 # Prints `ok - NAME` / `not ok - NAME: WHY`, then `N passed, N failed`;
 # exits 1 when any check failed. Needs curl, python3 and sqlite3.
 set -u
-export LC_ALL=C TZ=UTC
 unset OTWATCH_CONFIG OTWATCH_DB
 
 OTW=$(realpath "${1:?usage: test_api_inventory.sh OTWATCH-BINARY SOURCE-DIR}")
 SRC=$(realpath "${2:?usage: test_api_inventory.sh OTWATCH-BINARY SOURCE-DIR}")
-W=$(mktemp -d "${TMPDIR:-/tmp}/otw-apiinv.XXXXXX")
-SERVER_PID=""
-cleanup() {
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-    rm -rf "$W"
-}
-trap cleanup EXIT
-cd "$W" || exit 1
-
-PASS=0 FAIL=0 WHY=""
-for t in curl python3 sqlite3; do
-    command -v "$t" >/dev/null 2>&1 || { echo "not ok - setup: $t is missing"; echo "0 passed, 1 failed"; exit 1; }
-done
-
-check() {
-    local name=$1
-    shift
-    WHY=""
-    if "$@"; then
-        echo "ok - $name"
-        PASS=$((PASS + 1))
-    else
-        echo "not ok - $name: ${WHY:-failed}"
-        FAIL=$((FAIL + 1))
-    fi
-}
-fail() { WHY="$*"; return 1; }
-eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
-finish() { echo "$PASS passed, $FAIL failed"; [ "$FAIL" -eq 0 ]; exit $?; }
+# shellcheck source=web/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/web/lib.sh"
+web_init apiinv curl python3 sqlite3
 
 # --- the database and the server ---------------------------------------------------------
-DB=$W/web.db
-if [ -f "$SRC/tests/web/make-db.sh" ]; then
-    bash "$SRC/tests/web/make-db.sh" "$OTW" "$SRC" "$DB" || { echo "not ok - setup: make-db.sh failed"; echo "0 passed, 1 failed"; exit 1; }
-else
-    echo "not ok - setup: tests/web/make-db.sh is missing"; echo "0 passed, 1 failed"; exit 1
-fi
-CONF=$DB.conf
+make_db
 CLI=(--db "$DB" --config "$CONF")
+start_server 18400 18449 --db "$DB" --config "$CONF"
+U=$BASE
+API_OUT=$W/out.json     # api WHO METHOD PATH [BODY] (lib.sh): the answer in out.json, the status in CODE
+login admin alice alice-web-pass-1 || setup_fail "log-in failed: $WHY"
+login viewer victor victor-web-pass-1 || setup_fail "log-in failed: $WHY"
 
-# A free port in this test's range (18400-18449).
-PORT=$(python3 - <<'EOF'
-import socket
-for p in range(18400, 18450):
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(p)
-    break
-EOF
-)
-[ -n "$PORT" ] || { echo "not ok - setup: no free port in 18400-18449"; echo "0 passed, 1 failed"; exit 1; }
-U=http://127.0.0.1:$PORT
-"$OTW" serve --db "$DB" --config "$CONF" --listen "127.0.0.1:$PORT" >serve.log 2>&1 &
-SERVER_PID=$!
-# Wait until it answers (readiness, not a timing assertion: up to 30 s).
-for _ in $(seq 1 300); do
-    curl -s -o /dev/null "$U/api/me" && break
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-done
-curl -s -o /dev/null "$U/api/me" || { echo "not ok - setup: the server did not start: $(tail -3 serve.log)"; echo "0 passed, 1 failed"; exit 1; }
-
-# login USER PASSWORD JAR: logs in, prints the CSRF token
-login() {
-    curl -s -c "$3" -b "$3" -H 'Content-Type: application/json' \
-        -d "{\"user\":\"$1\",\"password\":\"$2\"}" "$U/api/login" >/dev/null
-    curl -s -b "$3" "$U/api/me" | python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf"])'
-}
-CSRF_A=$(login alice alice-web-pass-1 "$W/jar.a")
-CSRF_V=$(login victor victor-web-pass-1 "$W/jar.v")
-[ -n "$CSRF_A" ] && [ -n "$CSRF_V" ] || { echo "not ok - setup: log-in failed"; echo "0 passed, 1 failed"; exit 1; }
-
-# req WHO METHOD PATH [BODY]: the answer in out.json, the status in CODE
-req() {
-    local who=$1 m=$2 p=$3 body=${4-}
-    local jar=$W/jar.a csrf=$CSRF_A
-    [ "$who" = viewer ] && { jar=$W/jar.v; csrf=$CSRF_V; }
-    if [ "$m" = GET ]; then
-        CODE=$(curl -s -o out.json -w '%{http_code}' -b "$jar" "$U$p")
-    else
-        CODE=$(curl -s -o out.json -w '%{http_code}' -b "$jar" -X "$m" -H "X-CSRF-Token: $csrf" \
-            -H 'Content-Type: application/json' --data-binary "${body:-{\}}" "$U$p")
-    fi
-}
 # jq-like: py EXPR reads out.json as j and prints EXPR
 py() { python3 -c "import json,sys; j=json.load(open('out.json')); print($1)"; }
 
@@ -150,7 +73,7 @@ for a, c in zip(api, cli):
 EOF
 
 t_assets_list() {
-    req admin GET /api/assets
+    api admin GET /api/assets
     eq "$CODE" 200 "GET /api/assets" || return 1
     "$OTW" assets "${CLI[@]}" --format json >cli.jsonl || return 1
     python3 "$W/cmp_assets.py" cli.jsonl >cmp.err 2>&1 || fail "$(cat cmp.err)"
@@ -160,19 +83,19 @@ check "GET /api/assets lists what 'otwatch assets' lists" t_assets_list
 t_assets_filter() {
     local q
     for q in 192.168.10.0/24 plc 02:0a:c0:a8:0a:1e 203.0.113.66; do
-        req admin GET "/api/assets?q=$(python3 -c "import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))" "$q")"
+        api admin GET "/api/assets?q=$(python3 -c "import urllib.parse,sys; print(urllib.parse.quote(sys.argv[1]))" "$q")"
         eq "$CODE" 200 "q=$q" || return 1
         "$OTW" assets "${CLI[@]}" "$q" --format json >cli.jsonl || return 1
         python3 "$W/cmp_assets.py" cli.jsonl >cmp.err 2>&1 || { fail "q=$q: $(cat cmp.err)"; return 1; }
     done
-    req admin GET "/api/assets?q=10.0.0.0/99"
+    api admin GET "/api/assets?q=10.0.0.0/99"
     eq "$CODE" 400 "a bad range" || return 1
     eq "$(py 'j["error"]["code"]')" bad_argument "error code"
 }
 check "filters (range, text, MAC, IP) as 'otwatch assets PATTERN'; a bad range is 400" t_assets_filter
 
 t_asset_show() {
-    req admin GET /api/assets/192.168.10.10
+    api admin GET /api/assets/192.168.10.10
     eq "$CODE" 200 "GET /api/assets/192.168.10.10" || return 1
     "$OTW" assets show 192.168.10.10 "${CLI[@]}" --format json >show.json || return 1
     python3 - <<'EOF' || fail "$(cat cmp.err)"
@@ -192,12 +115,12 @@ cb = [(b["mac"], b["ip"], b["count"]) for b in c["otwatch.bindings"]]
 ab = [(b["mac"], b["ip"], b["count"]) for b in a["history"]]
 if cb != ab or not ab: bad("bindings differ: %r vs %r" % (ab, cb))
 EOF
-    req admin GET /api/assets/02:0a:c0:a8:0a:1e
+    api admin GET /api/assets/02:0a:c0:a8:0a:1e
     eq "$CODE" 200 "GET a MAC" || return 1
     eq "$(py 'j["mac"]')" 02:0a:c0:a8:0a:1e "the MAC's key" || return 1
-    req admin GET /api/assets/10.99.99.99
+    api admin GET /api/assets/10.99.99.99
     eq "$CODE" 404 "an address never seen" || return 1
-    req admin GET /api/assets/not-an-address
+    api admin GET /api/assets/not-an-address
     eq "$CODE" 400 "not an address"
 }
 check "GET /api/assets/{key}: what 'assets show' shows; unknown 404, bad 400" t_asset_show
@@ -223,11 +146,11 @@ HTML_NAME='<img src=x onerror="alert(1)">'\''&amp;'
 t_asset_set() {
     local body
     body=$(python3 -c 'import json,sys; print(json.dumps({"name": sys.argv[1], "role": "<b>PLC</b>"}))' "$HTML_NAME")
-    req admin PUT /api/assets/192.168.10.50 "$body"
+    api admin PUT /api/assets/192.168.10.50 "$body"
     eq "$CODE" 200 "PUT" || return 1
     eq "$(py 'j["name"]')" "$HTML_NAME" "the answer's name" || return 1
     eq "$(cli_label 192.168.10.50)" "$HTML_NAME|<b>PLC</b>" "otwatch assets after the PUT" || return 1
-    req admin GET /api/assets/192.168.10.50
+    api admin GET /api/assets/192.168.10.50
     eq "$(py 'j["name"]')" "$HTML_NAME" "GET returns the name verbatim" || return 1
     eq "$(py 'j["label_from"]')" "assets set" "label_from" || return 1
     # the raw JSON holds it as a JSON string, escaped only as JSON escapes
@@ -235,30 +158,30 @@ t_asset_set() {
         grep -qF '"name":"<img src=x onerror=\"alert(1)\">'"'"'&amp;"' out.json ||
         { fail "raw JSON: $(head -c 300 out.json)"; return 1; }
     # role only: the name stays
-    req admin PUT /api/assets/192.168.10.50 '{"role":"test bench"}'
+    api admin PUT /api/assets/192.168.10.50 '{"role":"test bench"}'
     eq "$CODE" 200 "PUT role" || return 1
     eq "$(cli_label 192.168.10.50)" "$HTML_NAME|test bench" "role changed, name kept" || return 1
     # null removes one of them
-    req admin PUT /api/assets/192.168.10.50 '{"name":null}'
+    api admin PUT /api/assets/192.168.10.50 '{"name":null}'
     eq "$(cli_label 192.168.10.50)" "|test bench" "name removed" || return 1
     # a MAC key (`assets show MAC` shows its own label)
-    req admin PUT /api/assets/02:0a:c0:a8:0a:32 '{"name":"bench-mac"}'
+    api admin PUT /api/assets/02:0a:c0:a8:0a:32 '{"name":"bench-mac"}'
     eq "$CODE" 200 "PUT on a MAC" || return 1
     eq "$(cli_show_label 02:0a:c0:a8:0a:32)" "bench-mac|" "MAC label in 'assets show'" || return 1
-    req admin DELETE /api/assets/02:0a:c0:a8:0a:32
+    api admin DELETE /api/assets/02:0a:c0:a8:0a:32
     eq "$CODE" 200 "DELETE on a MAC" || return 1
     eq "$(cli_show_label 02:0a:c0:a8:0a:32)" "|" "MAC label gone from 'assets show'"
 }
 check "PUT /api/assets/{key}: stored as 'assets set' stores it (HTML and quotes verbatim)" t_asset_set
 
 t_asset_unset() {
-    req admin DELETE /api/assets/192.168.10.50
+    api admin DELETE /api/assets/192.168.10.50
     eq "$CODE" 200 "DELETE" || return 1
     eq "$(cli_label 192.168.10.50)" "|" "otwatch assets after the DELETE" || return 1
-    req admin DELETE /api/assets/192.168.10.50
+    api admin DELETE /api/assets/192.168.10.50
     eq "$CODE" 404 "DELETE again" || return 1
     # a label from the settings file: 404 saying so, and it stays
-    req admin DELETE /api/assets/192.168.10.30
+    api admin DELETE /api/assets/192.168.10.30
     eq "$CODE" 404 "DELETE of a settings-file label" || return 1
     eq "$(py 'j["error"]["settings_file"]')" True "settings_file detail" || return 1
     eq "$(cli_label 192.168.10.30)" "plc|PLC" "settings label kept"
@@ -271,12 +194,12 @@ t_asset_bad() {
     before=$(cli_label 192.168.10.40)
     for b in '{"name":"a\u0001b"}' '{"name":"tab\there"}' "{\"name\":\"$long\"}" '{"name":5}' \
              '{"role":["x"]}' '{"colour":"red"}' '{}' '[1,2]' '"name"' '{"name":"nul\u0000x"}'; do
-        req admin PUT /api/assets/192.168.10.40 "$b"
+        api admin PUT /api/assets/192.168.10.40 "$b"
         [ "$CODE" = 400 ] || { fail "body $b: status $CODE, not 400"; return 1; }
         py 'j["error"]["code"]' >/dev/null 2>&1 || { fail "body $b: no error code: $(head -c 200 out.json)"; return 1; }
     done
     for k in 224.0.0.1 255.255.255.255 0.0.0.0 01:00:5e:00:00:01 nonsense 1.2.3.4.5; do
-        req admin PUT "/api/assets/$k" '{"name":"x"}'
+        api admin PUT "/api/assets/$k" '{"name":"x"}'
         [ "$CODE" = 400 ] || { fail "key $k: status $CODE, not 400"; return 1; }
     done
     eq "$(cli_label 192.168.10.40)" "$before" "nothing changed"
@@ -285,7 +208,7 @@ check "bad asset input: 400 with an error code (control characters, length, type
 
 # --- baseline -------------------------------------------------------------------------------
 t_baseline_get() {
-    req admin GET '/api/baseline?limit=200000'
+    api admin GET '/api/baseline?limit=200000'
     eq "$CODE" 200 "GET /api/baseline" || return 1
     "$OTW" baseline export "${CLI[@]}" >export.json || return 1
     "$OTW" baseline show "${CLI[@]}" --format json >show.jsonl || return 1
@@ -320,10 +243,10 @@ assert aw == x["windows"], (aw, x["windows"])
 lab = {e["server"]["ip"]: e["server"].get("name") for e in a["items"]}
 assert lab.get("192.168.10.30") == "plc", lab.get("192.168.10.30")
 EOF
-    req admin GET '/api/baseline?status=new&category=operational&limit=3'
+    api admin GET '/api/baseline?status=new&category=operational&limit=3'
     eq "$CODE" 200 "filtered" || return 1
     eq "$(py 'len(j["items"]), j["more"], set(e["status"] for e in j["items"])')" "3 True {'new'}" "status=new limit=3" || return 1
-    req admin GET '/api/baseline?status=bogus'
+    api admin GET '/api/baseline?status=bogus'
     eq "$CODE" 400 "bad status"
 }
 check "GET /api/baseline: entries, counts, mode and windows as 'baseline export' has them" t_baseline_get
@@ -335,28 +258,28 @@ import json, sys
 s = {str(e["id"]): e["status"] for e in map(json.loads, sys.stdin)}
 print(" ".join(s.get(i, "gone") for i in sys.argv[1:]))' "$@"
 }
-NEW_IDS=$(curl -s -b "$W/jar.a" "$U/api/baseline?status=new&limit=5" | python3 -c 'import json,sys; print(" ".join(str(e["id"]) for e in json.load(sys.stdin)["items"]))')
+NEW_IDS=$(curl -s -b "$W/admin.jar" "$U/api/baseline?status=new&limit=5" | python3 -c 'import json,sys; print(" ".join(str(e["id"]) for e in json.load(sys.stdin)["items"]))')
 set -- $NEW_IDS
 ID1=${1:-0} ID2=${2:-0} ID3=${3:-0} ID4=${4:-0} ID5=${5:-0}
 
 t_approve() {
     [ "$ID5" != 0 ] || { fail "fewer than 5 new entries: $NEW_IDS"; return 1; }
-    req admin POST /api/baseline/approve "{\"ids\":[$ID1,$ID2,$ID1]}"
+    api admin POST /api/baseline/approve "{\"ids\":[$ID1,$ID2,$ID1]}"
     eq "$CODE" 200 "approve" || return 1
     eq "$(py 'j["approved"]')" 2 "approved count" || return 1
     eq "$(cli_status "$ID1" "$ID2" "$ID3")" "approved approved new" "baseline show after approve" || return 1
     # one unknown id: 404 and nothing changed
-    req admin POST /api/baseline/approve "{\"ids\":[$ID3,99999999]}"
+    api admin POST /api/baseline/approve "{\"ids\":[$ID3,99999999]}"
     eq "$CODE" 404 "approve with an unknown id" || return 1
     eq "$(cli_status "$ID3")" "new" "nothing changed"
 }
 check "POST /api/baseline/approve: 'baseline show' says approved; one unknown id changes nothing" t_approve
 
 t_remove() {
-    req admin POST /api/baseline/remove "{\"ids\":[$ID4]}"
+    api admin POST /api/baseline/remove "{\"ids\":[$ID4]}"
     eq "$CODE" 200 "remove" || return 1
     eq "$(cli_status "$ID4" "$ID5")" "gone new" "baseline show after remove" || return 1
-    req admin POST /api/baseline/remove "{\"ids\":[$ID4,$ID5]}"
+    api admin POST /api/baseline/remove "{\"ids\":[$ID4,$ID5]}"
     eq "$CODE" 404 "remove of a removed id" || return 1
     eq "$(cli_status "$ID5")" "new" "nothing changed"
 }
@@ -366,13 +289,13 @@ t_baseline_bad() {
     local b
     for b in '{}' '{"ids":[]}' '{"ids":["1"]}' '{"ids":[0]}' '{"ids":[-3]}' '{"ids":[1.5]}' \
              '{"ids":5}' '{"all":"yes"}' '{"ids":[1],"all":true}' '{"ids":[1],"x":1}' '[1]'; do
-        req admin POST /api/baseline/approve "$b"
+        api admin POST /api/baseline/approve "$b"
         [ "$CODE" = 400 ] || { fail "approve $b: status $CODE"; return 1; }
     done
-    req admin POST /api/baseline/remove '{"all":true}'
+    api admin POST /api/baseline/remove '{"all":true}'
     eq "$CODE" 400 "remove all is not offered" || return 1
     for b in '{}' '{"mode":"sleeping"}' '{"mode":1}' '{"mode":"learning","x":1}'; do
-        req admin PUT /api/baseline/mode "$b"
+        api admin PUT /api/baseline/mode "$b"
         [ "$CODE" = 400 ] || { fail "mode $b: status $CODE"; return 1; }
     done
     eq "$(cli_status "$ID3" "$ID5")" "new new" "nothing changed" || return 1
@@ -381,40 +304,40 @@ t_baseline_bad() {
 check "bad baseline input: 400, nothing changed" t_baseline_bad
 
 t_mode() {
-    req admin PUT /api/baseline/mode '{"mode":"learning"}'
+    api admin PUT /api/baseline/mode '{"mode":"learning"}'
     eq "$CODE" 200 "to learning" || return 1
     eq "$(py 'j["was"]')" protecting "was" || return 1
     eq "$("$OTW" baseline mode "${CLI[@]}")" learning "CLI after the change" || return 1
-    req admin GET /api/baseline
+    api admin GET /api/baseline
     eq "$(py 'j["mode"]')" learning "GET after the change" || return 1
-    req admin PUT /api/baseline/mode '{"mode":"protecting"}'
+    api admin PUT /api/baseline/mode '{"mode":"protecting"}'
     eq "$("$OTW" baseline mode "${CLI[@]}")" protecting "CLI after changing back"
 }
 check "PUT /api/baseline/mode: the CLI sees the mode" t_mode
 
 cli_windows() { "$OTW" baseline window list "${CLI[@]}" --format json; }
 t_windows() {
-    req admin POST /api/baseline/windows '{"name":"vendor-rdp","schedule":"tue 13:00-17:00, Thu 08:00-09:30"}'
+    api admin POST /api/baseline/windows '{"name":"vendor-rdp","schedule":"tue 13:00-17:00, Thu 08:00-09:30"}'
     eq "$CODE" 200 "add window" || return 1
     eq "$(py 'j["schedule"]')" "Tue 13:00-17:00, Thu 08:00-09:30" "normalised schedule" || return 1
     cli_windows | grep -qF '{"name":"vendor-rdp","schedule":"Tue 13:00-17:00, Thu 08:00-09:30","rules":[]}' ||
         { fail "CLI window list: $(cli_windows | tr '\n' ' ')"; return 1; }
     # a rule with an asset name (resolved to its address, as the CLI does)
-    req admin POST /api/baseline/windows/vendor-rdp/rules '{"client":"vendor","server":"192.168.10.0/24","port":"tcp/3389","app":"rdp"}'
+    api admin POST /api/baseline/windows/vendor-rdp/rules '{"client":"vendor","server":"192.168.10.0/24","port":"tcp/3389","app":"rdp"}'
     eq "$CODE" 200 "add rule" || return 1
     eq "$(py 'j["client"]')" 203.0.113.10 "name resolved" || return 1
     cli_windows | grep -qF '"rules":[{"client":"203.0.113.10","server":"192.168.10.0/24","port":"tcp/3389","app":"rdp"}]' ||
         { fail "CLI rules: $(cli_windows | tr '\n' ' ')"; return 1; }
     # changing the schedule keeps the rules
-    req admin POST /api/baseline/windows '{"name":"vendor-rdp","schedule":"Wed 10:00-11:00"}'
+    api admin POST /api/baseline/windows '{"name":"vendor-rdp","schedule":"Wed 10:00-11:00"}'
     cli_windows | grep -qF '{"name":"vendor-rdp","schedule":"Wed 10:00-11:00","rules":[{"client":"203.0.113.10"' ||
         { fail "schedule change: $(cli_windows | tr '\n' ' ')"; return 1; }
-    req admin GET /api/baseline
+    api admin GET /api/baseline
     eq "$(py '[w["schedule"] for w in j["windows"] if w["name"] == "vendor-rdp"]')" "['Wed 10:00-11:00']" "GET shows it" || return 1
-    req admin DELETE /api/baseline/windows/vendor-rdp
+    api admin DELETE /api/baseline/windows/vendor-rdp
     eq "$CODE" 200 "remove window" || return 1
     cli_windows | grep -q vendor-rdp && { fail "still listed by the CLI"; return 1; }
-    req admin DELETE /api/baseline/windows/vendor-rdp
+    api admin DELETE /api/baseline/windows/vendor-rdp
     eq "$CODE" 404 "remove again"
 }
 check "windows and rules: the CLI lists what the API added; removed ones are gone" t_windows
@@ -425,24 +348,24 @@ t_windows_bad() {
     for b in '{"name":"x y","schedule":"Tue 13:00-14:00"}' '{"name":"<b>","schedule":"Tue 13:00-14:00"}' \
              '{"name":"ok","schedule":"Tuesday 25:00"}' '{"name":"ok"}' '{"schedule":"Tue 13:00-14:00"}' \
              '{"name":"ok","schedule":"Tue 13:00-14:00","x":1}' '{"name":"ok","schedule":7}'; do
-        req admin POST /api/baseline/windows "$b"
+        api admin POST /api/baseline/windows "$b"
         [ "$CODE" = 400 ] || { fail "window $b: status $CODE"; return 1; }
     done
-    req admin POST /api/baseline/windows '{"name":"ok","schedule":"Tuesday 25:00"}'
+    api admin POST /api/baseline/windows '{"name":"ok","schedule":"Tuesday 25:00"}'
     eq "$(py 'j["error"]["code"]')" bad_schedule "schedule error code" || return 1
     for b in '{"port":"tcp/99999"}' '{"port":"icmp/5"}' '{"client":"no-such-asset"}' '{"app":"a b"}' \
              '{"server":"1.2.3.4/40"}' '{"client":5}'; do
-        req admin POST /api/baseline/windows/maintenance/rules "$b"
+        api admin POST /api/baseline/windows/maintenance/rules "$b"
         [ "$CODE" = 400 ] || { fail "rule $b: status $CODE"; return 1; }
     done
-    req admin POST /api/baseline/windows/no-such-window/rules '{"port":"tcp/22"}'
+    api admin POST /api/baseline/windows/no-such-window/rules '{"port":"tcp/22"}'
     eq "$CODE" 404 "rule of a missing window" || return 1
     eq "$(cli_windows)" "$before" "nothing changed"
 }
 check "bad window input: 400 (bad_schedule for schedules), missing window 404, nothing changed" t_windows_bad
 
 t_approve_all() {
-    req admin POST /api/baseline/approve '{"all":true}'
+    api admin POST /api/baseline/approve '{"all":true}'
     eq "$CODE" 200 "approve all" || return 1
     n=$(py 'j["approved"]')
     [ "$n" -gt 0 ] || { fail "approved $n"; return 1; }
@@ -454,13 +377,13 @@ t_viewer() {
     local before_b before_w before_a
     before_b=$("$OTW" baseline export "${CLI[@]}")
     before_a=$(cli_label 192.168.10.40)
-    req viewer GET /api/assets
+    api viewer GET /api/assets
     eq "$CODE" 200 "viewer reads assets" || return 1
-    req viewer GET /api/baseline
+    api viewer GET /api/baseline
     eq "$CODE" 200 "viewer reads the baseline" || return 1
-    req viewer GET /api/status
+    api viewer GET /api/status
     eq "$CODE" 200 "viewer reads the status" || return 1
-    req viewer GET /api/assets/192.168.10.40
+    api viewer GET /api/assets/192.168.10.40
     eq "$CODE" 200 "viewer reads one asset" || return 1
     for c in "PUT /api/assets/192.168.10.40 {\"name\":\"v\"}" "DELETE /api/assets/192.168.10.30 {}" \
              "POST /api/baseline/approve {\"ids\":[$ID3]}" "POST /api/baseline/approve {\"all\":true}" \
@@ -469,7 +392,7 @@ t_viewer() {
              "DELETE /api/baseline/windows/maintenance {}" \
              "POST /api/baseline/windows/maintenance/rules {\"port\":\"tcp/23\"}"; do
         set -- $c
-        req viewer "$1" "$2" "$3"
+        api viewer "$1" "$2" "$3"
         [ "$CODE" = 403 ] || { fail "viewer $1 $2: status $CODE"; return 1; }
         eq "$(py 'j["error"]["code"]')" forbidden "viewer $1 $2 code" || return 1
     done
@@ -485,7 +408,7 @@ t_anon() {
         c=$(curl -s -o /dev/null -w '%{http_code}' "$U$p")
         [ "$c" = 401 ] || { fail "GET $p without login: $c"; return 1; }
     done
-    c=$(curl -s -o /dev/null -w '%{http_code}' -b "$W/jar.a" -X PUT -H 'Content-Type: application/json' \
+    c=$(curl -s -o /dev/null -w '%{http_code}' -b "$W/admin.jar" -X PUT -H 'Content-Type: application/json' \
         -d '{"name":"nocsrf"}' "$U/api/assets/192.168.10.40")
     [ "$c" = 403 ] || { fail "PUT without the CSRF token: $c"; return 1; }
     [ "$(cli_label 192.168.10.40)" != "nocsrf|" ] || fail "changed without the CSRF token"
@@ -506,7 +429,7 @@ t_status() {
         VALUES ('$W/p1.pcap', 'eth1', 1, $((now - 500000000)), $((now - 400000000)), 1000000, 900, $((now - 500000000))),
                ('$W/p2.pcap', 'eth1', 1, $((now - 400000000)), $((now - 60000000)), 2500000, 2100, $((now - 400000000)));" ||
         { fail "sqlite3 insert"; return 1; }
-    req admin GET /api/status
+    api admin GET /api/status
     eq "$CODE" 200 "GET /api/status" || return 1
     "$OTW" status --db "$DB" --format json >status.json || return 1
     sqlite3 "$DB" "SELECT count(*) FROM sessions; SELECT count(*) FROM files;" >counts.txt

@@ -13,109 +13,31 @@
 # a free port in 18200-18299 on loopback. Prints `ok - NAME` / `not ok -
 # NAME: WHY`, then `N passed, N failed`; exits 1 when any check failed.
 set -u
-export LC_ALL=C TZ=UTC
 
 OTW=$(realpath "${1:?usage: test_api_sessions.sh OTWATCH-BINARY SOURCE-DIR}")
 SRC=$(realpath "${2:?usage: test_api_sessions.sh OTWATCH-BINARY SOURCE-DIR}")
-W=$(mktemp -d "${TMPDIR:-/tmp}/otw-apisess.XXXXXX")
-SPID=""
-cleanup() {
-    [ -n "$SPID" ] && kill "$SPID" 2>/dev/null && wait "$SPID" 2>/dev/null
-    rm -rf "$W"
-}
-trap cleanup EXIT
-cd "$W" || exit 1
-
-PASS=0 FAIL=0 WHY=""
-check() {
-    local name=$1
-    shift
-    WHY=""
-    if "$@"; then
-        echo "ok - $name"
-        PASS=$((PASS + 1))
-    else
-        echo "not ok - $name: ${WHY:-failed}"
-        FAIL=$((FAIL + 1))
-    fi
-}
-fail() { WHY="$*"; return 1; }
-eq() { [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"; }
-finish() {
-    echo "$PASS passed, $FAIL failed"
-    [ "$FAIL" -eq 0 ]
-    exit $?
-}
-
-for tool in curl python3 tshark sqlite3; do
-    command -v $tool >/dev/null 2>&1 || { echo "not ok - setup: $tool is missing"; FAIL=1; finish; }
-done
+# shellcheck source=web/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/web/lib.sh"
+web_init apisess curl python3 tshark sqlite3
 
 # --- the database and the server ---------------------------------------------------------
 
-DB=$W/web.db
-if ! bash "$SRC/tests/web/make-db.sh" "$OTW" "$SRC" "$DB" >mkdb.log 2>&1; then
-    echo "not ok - setup: make-db.sh: $(tail -n 3 mkdb.log | tr '\n' ' ')"
-    FAIL=1
-    finish
-fi
-export OTWATCH_CONFIG=$DB.conf     # the CLI sees the same names and roles
-
-free_port() {
-    python3 - <<'EOF'
-import random, socket
-ports = list(range(18200, 18300))
-k = random.randrange(len(ports))
-for p in ports[k:] + ports[:k]:
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", p))
-    except OSError:
-        continue
-    finally:
-        s.close()
-    print(p)
-    break
-EOF
-}
-
-start_server() {
-    local tries
-    for tries in 1 2 3 4 5; do
-        PORT=$(free_port)
-        [ -n "$PORT" ] || return 1
-        "$OTW" serve --db "$DB" --config "$DB.conf" --listen "127.0.0.1:$PORT" >serve.log 2>&1 &
-        SPID=$!
-        for _ in $(seq 1 100); do
-            curl -s -o /dev/null "http://127.0.0.1:$PORT/" && return 0
-            kill -0 "$SPID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill "$SPID" 2>/dev/null
-        wait "$SPID" 2>/dev/null
-        SPID=""
-    done
-    return 1
-}
-if ! start_server; then
-    echo "not ok - setup: otwatch serve did not start: $(tail -n 3 serve.log | tr '\n' ' ')"
-    FAIL=1
-    finish
-fi
-BASE=http://127.0.0.1:$PORT
+make_db
+export OTWATCH_CONFIG=$CONF     # the CLI sees the same names and roles
+start_server 18200 18299 --db "$DB" --config "$CONF"
 
 # GET PATH [curl args...]: body in body.json, status in ST
 get() {
     local path=$1
     shift
-    ST=$(curl -s -b jar -o body.json -w '%{http_code}' "$@" "$BASE$path")
+    ST=$(curl -s -b victor.jar -o body.json -w '%{http_code}' "$@" "$BASE$path")
 }
 # getq PATH NAME=VALUE...: GET with URL-encoded query arguments
 getq() {
     local path=$1 a args=()
     shift
     for a in "$@"; do args+=(--data-urlencode "$a"); done
-    ST=$(curl -s -b jar -o body.json -w '%{http_code}' -G "${args[@]}" "$BASE$path")
+    ST=$(curl -s -b victor.jar -o body.json -w '%{http_code}' -G "${args[@]}" "$BASE$path")
 }
 # jq-like reads of body.json with Python
 js() { python3 -c "import json,sys; d=json.load(open('body.json')); print($1)"; }
@@ -130,13 +52,7 @@ t_login_needed() {
 }
 check "nothing without login (sessions, pcap, fields)" t_login_needed
 
-ST=$(curl -s -c jar -o body.json -w '%{http_code}' -H 'Content-Type: application/json' \
-    -d '{"user":"victor","password":"victor-web-pass-1"}' "$BASE/api/login")
-if [ "$ST" != 200 ]; then
-    echo "not ok - setup: login as victor (viewer): HTTP $ST $(head -c 300 body.json)"
-    FAIL=1
-    finish
-fi
+login victor victor victor-web-pass-1 || setup_fail "login as victor (viewer): $WHY"
 
 # --- lists against the CLI ------------------------------------------------------------------
 
@@ -150,7 +66,7 @@ args = sys.argv[3:]
 out = {"ids": [], "items": [], "pages": 0, "count": None, "capped": None}
 after = None
 while True:
-    cmd = ["curl", "-s", "-b", "jar", "-G", base + "/api/sessions",
+    cmd = ["curl", "-s", "-b", "victor.jar", "-G", base + "/api/sessions",
            "--data-urlencode", "limit=" + limit]
     for a in args:
         cmd += ["--data-urlencode", a]
@@ -379,7 +295,7 @@ t_pcap_one() {
     getq /api/sessions 'expr=protocols == modbus' limit=1
     id=$(js 'd["items"][0]["id"]')
     want=$(js 'd["items"][0]["packets"]')
-    curl -s -b jar -D hdr.txt -o one.pcap "$BASE/api/sessions/$id/pcap"
+    curl -s -b victor.jar -D hdr.txt -o one.pcap "$BASE/api/sessions/$id/pcap"
     grep -qi '^content-disposition: attachment; filename="session-'"$id"'.pcap"' hdr.txt ||
         { fail "no attachment header: $(tr '\r\n' '  ' <hdr.txt)"; return 1; }
     "$OTW" pcap --db "$DB" -o cli.pcap "id == $id" 2>/dev/null || { fail "otwatch pcap"; return 1; }
@@ -392,7 +308,7 @@ check "pcap of one session: valid pcap, packet count as tshark, otwatch pcap and
 
 t_pcap_all() {
     local e='ip.src == 192.168.10.20 && protocols == modbus'
-    curl -s -b jar -G -D hdr.txt -o all.pcap --data-urlencode "expr=$e" "$BASE/api/pcap"
+    curl -s -b victor.jar -G -D hdr.txt -o all.pcap --data-urlencode "expr=$e" "$BASE/api/pcap"
     grep -q '^HTTP/1.1 200' hdr.txt || { fail "status $(head -1 hdr.txt)"; return 1; }
     "$OTW" pcap --db "$DB" -o cli.pcap "$e" 2>/dev/null || { fail "otwatch pcap"; return 1; }
     [ "$(pkts all.pcap)" -gt 0 ] || { fail "no packets"; return 1; }
@@ -535,10 +451,10 @@ t_html() {
         tr '\t' '\n' | grep -v '^$' | sort >want.txt
     [ "$(wc -l <want.txt)" -eq 4 ] || { fail "tshark found $(wc -l <want.txt) values"; return 1; }
     : >got.txt
-    for id in $(curl -s -b jar -G --data-urlencode 'expr=ip == 192.168.10.50 || mac == 02:0a:c0:a8:0a:32' \
+    for id in $(curl -s -b victor.jar -G --data-urlencode 'expr=ip == 192.168.10.50 || mac == 02:0a:c0:a8:0a:32' \
                 "$BASE/api/sessions" |
                 python3 -c 'import json,sys; print(" ".join(str(s["id"]) for s in json.load(sys.stdin)["items"]))'); do
-        curl -s -b jar -D hdr.txt -o body.json "$BASE/api/sessions/$id"
+        curl -s -b victor.jar -D hdr.txt -o body.json "$BASE/api/sessions/$id"
         grep -qi '^content-type: application/json' hdr.txt || { fail "not JSON"; return 1; }
         # raw text: the markup is inside JSON strings (a JSON parser gives it back as text)
         js '"\n".join(v for k in ("dhcp.hostname", "http.host", "http.user_agent", "tls.sni") for v in d["fields"].get(k, []))' >>got.txt
@@ -550,7 +466,7 @@ t_html() {
 }
 check "HTML in packet fields comes back as JSON string data, equal to tshark's values" t_html
 
-kill "$SPID" 2>/dev/null
-wait "$SPID" 2>/dev/null
-SPID=""
+kill "$SERVER_PID" 2>/dev/null
+wait "$SERVER_PID" 2>/dev/null
+SERVER_PID=""
 finish

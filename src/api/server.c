@@ -67,20 +67,7 @@ static const char CSP[] =
     "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
     "form-action 'self'";
 
-/*
- * The other files' route tables. Until a file exists its table is this
- * empty weak one; the real (strong) table replaces it. The otwatch binary
- * links otwcore whole (CMakeLists.txt), so a table nothing else refers to
- * is not left in the archive.
- */
-#define OTW_EMPTY_ROUTES {{NULL, NULL, OTW_ACCESS_VIEWER, NULL}}
-__attribute__((weak)) const struct otw_route otw_routes_sessions[] = OTW_EMPTY_ROUTES;
-__attribute__((weak)) const struct otw_route otw_routes_graph[] = OTW_EMPTY_ROUTES;
-__attribute__((weak)) const struct otw_route otw_routes_assets[] = OTW_EMPTY_ROUTES;
-__attribute__((weak)) const struct otw_route otw_routes_alerts[] = OTW_EMPTY_ROUTES;
-__attribute__((weak)) const struct otw_route otw_routes_baseline[] = OTW_EMPTY_ROUTES;
-__attribute__((weak)) const struct otw_route otw_routes_daily[] = OTW_EMPTY_ROUTES;
-
+/* Every route table (api.h), walked in this order for each /api/ request. */
 const struct otw_route *const otw_api_tables[] = {
     otw_routes_auth, otw_routes_sessions, otw_routes_graph, otw_routes_assets,
     otw_routes_alerts, otw_routes_baseline, otw_routes_daily, NULL,
