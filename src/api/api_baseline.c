@@ -52,17 +52,6 @@ static int bad(struct otw_http_resp *resp, const char *arg, const char *fmt, ...
                           msg);
 }
 
-static json_t *hours_json(const uint32_t *h)
-{
-    json_t *o = json_object();
-    char k[8];
-
-    for (int i = 0; i < OTW_BL_HOURS; i++)
-        if (h[i] != 0)
-            json_object_set_new(o, otw_how_str(i, k, sizeof(k)), json_integer(h[i]));
-    return o;
-}
-
 static json_t *entry_json(const struct otw_bl_entry *e, const struct otw_assets *as)
 {
     json_t *o = json_object();
@@ -83,7 +72,7 @@ static json_t *entry_json(const struct otw_bl_entry *e, const struct otw_assets 
     json_object_set_new(o, "bytes", json_integer((json_int_t)e->bytes));
     json_object_set_new(o, "first_us", e->first_us ? json_integer(e->first_us) : json_null());
     json_object_set_new(o, "last_us", e->last_us ? json_integer(e->last_us) : json_null());
-    json_object_set_new(o, "hours", hours_json(e->hours));
+    json_object_set_new(o, "hours", otw_bl_hours_json(e->hours));
     json_object_set_new(o, "note", json_string(e->note));
     return o;
 }

@@ -292,17 +292,6 @@ static json_t *time_json(int64_t us)
     return us != 0 ? json_string(otw_time_format(us, t, sizeof(t))) : json_null();
 }
 
-static json_t *hours_json(const uint32_t *h)
-{
-    json_t *o = json_object();
-    char k[8];
-
-    for (int i = 0; i < OTW_BL_HOURS; i++)
-        if (h[i] != 0)
-            json_object_set_new(o, otw_how_str(i, k, sizeof(k)), json_integer(h[i]));
-    return o;
-}
-
 static json_t *entry_json(const struct otw_bl_entry *e, bool with_id)
 {
     json_t *o = json_object();
@@ -322,7 +311,7 @@ static json_t *entry_json(const struct otw_bl_entry *e, bool with_id)
     json_object_set_new(o, "bytes", json_integer((json_int_t)e->bytes));
     json_object_set_new(o, "first_seen", time_json(e->first_us));
     json_object_set_new(o, "last_seen", time_json(e->last_us));
-    json_object_set_new(o, "hours", hours_json(e->hours));
+    json_object_set_new(o, "hours", otw_bl_hours_json(e->hours));
     json_object_set_new(o, "note", json_string(e->note));
     return o;
 }

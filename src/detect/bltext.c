@@ -335,3 +335,14 @@ int otw_bl_entries_apply(struct otw_store *st, const int64_t *ids, size_t n, boo
     }
     return otw_store_txn_commit(st, err);
 }
+
+json_t *otw_bl_hours_json(const uint32_t *h)
+{
+    json_t *o = json_object();
+    char k[8];
+
+    for (int i = 0; i < OTW_BL_HOURS; i++)
+        if (h[i] != 0)
+            json_object_set_new(o, otw_how_str(i, k, sizeof(k)), json_integer(h[i]));
+    return o;
+}

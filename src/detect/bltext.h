@@ -9,6 +9,8 @@
 #ifndef OTW_BLTEXT_H
 #define OTW_BLTEXT_H
 
+#include <jansson.h>
+
 #include "core/config.h"
 #include "store/store.h"
 
@@ -67,5 +69,9 @@ void otw_bl_windows_free(struct otw_bl_windows *ws);
  * (OTW_ENOTFOUND, its message) changes nothing. */
 int otw_bl_entries_apply(struct otw_store *st, const int64_t *ids, size_t n, bool approve,
                          struct otw_err *err);
+
+/* An entry's hour-of-week profile as JSON: {"Mon 09": 12, ...}, the hours
+ * with sessions only (baseline export and the API). */
+json_t *otw_bl_hours_json(const uint32_t *hours);
 
 #endif

@@ -14,7 +14,10 @@
 //      hostnames out of packets...). Values under keys that are the UI's
 //      own words to translate are not data and are left out: status,
 //      severity, kind, mode, title, text, message, explanation, summary,
-//      description, code, label, and "en" (an English copy beside "ja");
+//      description, code, label, state, values (a field's value list),
+//      end_reason, meaning and meaning_ja (see labelTokens), and "en" (an
+//      English copy beside "ja"); a dotted key ("otwatch.state") by its
+//      last part;
 //   2. an address or a number in Latin script: IPv4/IPv6 (with /prefix or
 //      :port), MAC, hexadecimal, community IDs;
 //   3. the brand "otwatch";
@@ -39,9 +42,9 @@ export const ACRONYMS = new Set([
 ]);
 export const KEYS = new Set(['Enter', 'Tab', 'Esc', 'Shift', 'Ctrl', 'Alt', 'Space']);
 const BRAND = 'otwatch';
-const SKIP_KEYS = new Set(['status', 'severity', 'kind', 'mode', 'title', 'text', 'message',
-  'explanation', 'explain', 'summary', 'description', 'code', 'label', 'labels', 'en', 'error',
-  'hint', 'help', 'meaning', 'name_en']);
+const SKIP_KEYS = new Set(['status', 'state', 'severity', 'kind', 'mode', 'title', 'text',
+  'message', 'explanation', 'explain', 'summary', 'description', 'code', 'label', 'labels', 'en',
+  'error', 'hint', 'help', 'meaning', 'meaning_ja', 'name_en', 'end_reason', 'values']);
 
 const TOKEN = /[A-Za-z0-9][A-Za-z0-9._:/@+-]*[A-Za-z0-9]|[A-Za-z0-9]/g;
 const PARTS = /[._:/@+-]+/;
@@ -52,7 +55,9 @@ export function tokens(s) { return String(s).match(TOKEN) || []; }
 export function dataTokens(answers) {
   const whole = new Set();
   const walk = (v, key) => {
-    if (key !== null && SKIP_KEYS.has(key)) return;
+    // a key names a UI word also as the last part of a dotted field name
+    // ("otwatch.state": "closed" is a state the page must translate)
+    if (key !== null && (SKIP_KEYS.has(key) || SKIP_KEYS.has(key.split('.').pop()))) return;
     if (typeof v === 'boolean' || v === null) {
       whole.add(String(v));
     } else if (typeof v === 'string') {
@@ -138,12 +143,40 @@ export function collectTexts() {
   return out;
 }
 
-// The English found: [{word, where, text}] (empty when none).
-export function findEnglish(texts, data) {
+// The field meanings in Japanese (/api/fields "meaning_ja") name the
+// expression language's values in Latin letters ("状態：attempt（試行）...").
+// They are data only where a field meaning is shown (the session detail's
+// label column, the completion list), never elsewhere: otherwise an
+// untranslated state in a table would pass because a meaning mentions it.
+export const LABEL_PLACES = /field-label|complete/;
+
+export function labelTokens(answers) {
+  const whole = new Set();
+  const walk = (v, key) => {
+    if (typeof v === 'string') {
+      if (key === 'meaning_ja')
+        for (const tk of tokens(v)) {
+          whole.add(tk);
+          for (const p of tk.split(PARTS)) if (p) whole.add(p);
+        }
+    } else if (Array.isArray(v)) {
+      for (const x of v) walk(x, null);
+    } else if (v && typeof v === 'object') {
+      for (const [k, x] of Object.entries(v)) walk(x, k);
+    }
+  };
+  for (const a of answers) walk(a.json, null);
+  return whole;
+}
+
+// The English found: [{word, where, text}] (empty when none). labels: the
+// labelTokens(), allowed only in LABEL_PLACES.
+export function findEnglish(texts, data, labels) {
   const bad = [];
   for (const x of texts) {
+    const ok = labels && LABEL_PLACES.test(x.where) ? new Set([...data, ...labels]) : data;
     for (const tk of tokens(x.text)) {
-      if (!allowed(tk, data)) bad.push({ word: tk, where: x.where, text: x.text.trim().slice(0, 80) });
+      if (!allowed(tk, ok)) bad.push({ word: tk, where: x.where, text: x.text.trim().slice(0, 80) });
     }
   }
   return bad;

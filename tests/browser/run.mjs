@@ -22,7 +22,7 @@ import { mkdtempSync, rmSync, readFileSync, existsSync, statSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { Checks, fail, eq, run, startServer, launch, newWatchedPage, ensureDir } from './lib.mjs';
-import { collectTexts, dataTokens, findEnglish, describe } from './english.mjs';
+import { collectTexts, dataTokens, labelTokens, findEnglish, describe } from './english.mjs';
 
 const OTW = resolve(process.argv[2] || fail('usage: run.mjs OTWATCH-BINARY SOURCE-DIR'));
 const SRC = resolve(process.argv[3] || fail('usage: run.mjs OTWATCH-BINARY SOURCE-DIR'));
@@ -456,7 +456,7 @@ async function japaneseChecks() {
       await openPage(w, id);
       await shot(w, 'ja-' + id);
       const data = dataTokens(w.json);
-      const bad = findEnglish(await w.page.evaluate(collectTexts), data);
+      const bad = findEnglish(await w.page.evaluate(collectTexts), data, labelTokens(w.json));
       await recordTroubles(w, id, 'ja');
       if (bad.length) fail(bad.length + ' English words:\n' + describe(bad));
     });
@@ -469,7 +469,7 @@ async function japaneseChecks() {
     await w.page.waitForSelector('#session-detail', { timeout: LIMIT });
     await w.settle();
     await shot(w, 'ja-session-detail');
-    const bad = findEnglish(await w.page.evaluate(collectTexts), dataTokens(w.json));
+    const bad = findEnglish(await w.page.evaluate(collectTexts), dataTokens(w.json), labelTokens(w.json));
     await recordTroubles(w, 'sessions', 'ja');
     if (bad.length) fail(bad.length + ' English words:\n' + describe(bad));
   });
@@ -480,7 +480,7 @@ async function japaneseChecks() {
     await w.page.waitForSelector('#asset-detail', { timeout: LIMIT });
     await w.settle();
     await shot(w, 'ja-asset-detail');
-    const bad = findEnglish(await w.page.evaluate(collectTexts), dataTokens(w.json));
+    const bad = findEnglish(await w.page.evaluate(collectTexts), dataTokens(w.json), labelTokens(w.json));
     await recordTroubles(w, 'assets', 'ja');
     if (bad.length) fail(bad.length + ' English words:\n' + describe(bad));
   });
@@ -494,7 +494,7 @@ async function japaneseChecks() {
     await shot(w, 'ja-alert-detail');
     const text = await w.page.textContent('#alert-detail .alert-explanation');
     if (!/[\u3040-\u30ff\u4e00-\u9fff]/.test(text)) fail('the explanation is not Japanese: ' + text);
-    const bad = findEnglish(await w.page.evaluate(collectTexts), dataTokens(w.json));
+    const bad = findEnglish(await w.page.evaluate(collectTexts), dataTokens(w.json), labelTokens(w.json));
     await recordTroubles(w, 'alerts', 'ja');
     if (bad.length) fail(bad.length + ' English words:\n' + describe(bad));
     return 'alert ' + a.id + ' (' + a.kind + ')';

@@ -29,7 +29,7 @@
 //   #session-detail-close     closes the detail
 import './sessions.css';
 import { el, clear } from '../dom.js';
-import { t, fmtTime, fmtNumber, fmtBytes, getLang, errText } from '../i18n.js';
+import { t, has, fmtTime, fmtNumber, fmtBytes, getLang, errText } from '../i18n.js';
 import { api, qs } from '../api.js';
 
 const PAGE = 50;
@@ -176,6 +176,12 @@ export default {
       'sessions.count_one': '1 session',
       'sessions.count_capped': 'More than {n} sessions',
       'sessions.none': 'No session matches.',
+      'sessions.state.attempt': 'Unanswered',
+      'sessions.state.rejected': 'Refused',
+      'sessions.state.established': 'Established',
+      'sessions.state.closed': 'Closed',
+      'sessions.state.reset': 'Reset',
+      'sessions.state.timeout': 'Timed out',
       'sessions.loading': 'Loading…',
       'sessions.prev': 'Previous',
       'sessions.next': 'Next',
@@ -258,6 +264,12 @@ export default {
       'sessions.count_one': '1 件のセッション',
       'sessions.count_capped': '{n} 件を超えるセッション',
       'sessions.none': '一致するセッションはありません。',
+      'sessions.state.attempt': '応答なし',
+      'sessions.state.rejected': '拒否',
+      'sessions.state.established': '確立',
+      'sessions.state.closed': '終了',
+      'sessions.state.reset': 'リセット',
+      'sessions.state.timeout': 'タイムアウト',
       'sessions.loading': '読み込み中…',
       'sessions.prev': '前へ',
       'sessions.next': '次へ',
@@ -548,7 +560,7 @@ export default {
       hostCell(s.destination),
       el('td', { class: 'num' }, s.destination.port ?? ''),
       el('td', null, s.protocols.length ? s.protocols.join(', ') : (s.protocol_guess ? s.protocol_guess + '?' : '')),
-      el('td', null, s.state),
+      el('td', { dataset: { state: s.state } }, has('sessions.state.' + s.state) ? t('sessions.state.' + s.state) : s.state),
       el('td', { class: 'num' }, fmtNumber(s.packets)),
       el('td', { class: 'num' }, fmtBytes(s.bytes)),
       el('td', null, s.point || ''));
@@ -642,7 +654,8 @@ export default {
       const rows = Object.entries(r.fields).map(([k, v]) => el('tr', { dataset: { field: k } },
         el('td', { class: 'field-key' }, el('code', null, k)),
         el('td', { class: 'field-label' }, fieldLabel(k)),
-        el('td', { class: 'field-value' }, fmtValue(v))));
+        // raw values, as the expression language matches them (state == closed)
+        el('td', { class: 'field-value' }, el('code', null, fmtValue(v)))));
       const close = el('button', { id: 'session-detail-close', type: 'button', onclick: () => { detail.hidden = true; clear(detail); } }, t('detail.close'));
       detail.append(
         el('div', { class: 'detail-head' },
