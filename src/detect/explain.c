@@ -339,6 +339,14 @@ static void value_of(const struct otw_alert *a, const char *name, char *buf, siz
     }
     if (strcmp(name, "time") == 0)
         local_time_text(buf, len, lang);
+    /* the two vendor texts that are ours, not a registry's */
+    if (strcmp(name, "vendor") == 0 && lang == OTW_LANG_JA) {
+        if (strcmp(buf, "unknown") == 0)
+            snprintf(buf, len, "不明");
+        else if (strcmp(buf, "(locally administered)") == 0 ||
+                 strcmp(buf, "(locally_administered)") == 0)     /* as a detail stores it */
+            snprintf(buf, len, "なし（ローカル管理の MAC アドレス）");
+    }
     if (buf[0] == '\0')
         snprintf(buf, len, "-");
 }

@@ -131,6 +131,23 @@ static void test_missing_values(void **state)
     assert_non_null(strstr(a.text[OTW_LANG_JA], "tcp/443, tcp/4444"));
 }
 
+/* The vendor texts that are ours read in Japanese too; a registry's name stays as it is. */
+static void test_vendor_words(void **state)
+{
+    struct otw_alert a;
+
+    (void)state;
+    fill(&a, OTW_AK_NEW_DEVICE, "mac=02:0a:c0:a8:0a:32 vendor=(locally_administered)");
+    assert_non_null(strstr(a.text[OTW_LANG_EN], "locally"));
+    assert_null(strstr(a.text[OTW_LANG_JA], "locally"));
+    assert_non_null(strstr(a.text[OTW_LANG_JA], "ローカル管理"));
+    fill(&a, OTW_AK_NEW_DEVICE, "mac=00:00:00:00:00:01 vendor=unknown");
+    assert_null(strstr(a.text[OTW_LANG_JA], "unknown"));
+    assert_non_null(strstr(a.text[OTW_LANG_JA], "ベンダー 不明"));
+    fill(&a, OTW_AK_NEW_DEVICE, "mac=00:0e:8c:00:00:01 vendor=Siemens");
+    assert_non_null(strstr(a.text[OTW_LANG_JA], "ベンダー Siemens"));
+}
+
 static void test_long_labels(void **state)
 {
     struct otw_alert a;
@@ -188,6 +205,7 @@ int main(void)
         cmocka_unit_test(test_variants),
         cmocka_unit_test(test_missing_values),
         cmocka_unit_test(test_long_labels),
+        cmocka_unit_test(test_vendor_words),
         cmocka_unit_test(test_names),
     };
 

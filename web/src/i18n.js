@@ -68,3 +68,11 @@ export function fmtBytes(n) {
   while (n >= 1024 && i < u.length - 1) { n /= 1024; i++; }
   return (i ? n.toFixed(1) : String(n)) + ' ' + u[i];
 }
+
+// A MAC vendor as the API gives it: a registry's name stays as it is; the
+// two texts that are otwatch's own (src/detect/oui.c) are translated.
+export function vendorText(v) {
+  if (v === '(locally administered)') return t('vendor.local');
+  if (v === 'unknown') return t('vendor.unknown');
+  return v || '';
+}

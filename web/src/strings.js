@@ -3,6 +3,8 @@
 export default {
   en: {
     'login.required': 'Please log in.',
+    'vendor.local': '(locally administered)',
+    'vendor.unknown': 'unknown',
     'nav.daily': 'Daily check',
     'nav.alerts': 'Alerts',
     'nav.connections': 'Connections',
@@ -65,6 +67,8 @@ export default {
   },
   ja: {
     'login.required': 'ログインしてください。',
+    'vendor.local': '（ローカル管理）',
+    'vendor.unknown': '不明',
     'nav.daily': '日次点検',
     'nav.alerts': 'アラート',
     'nav.connections': '通信マップ',

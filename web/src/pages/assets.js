@@ -26,7 +26,7 @@
 // Names, vendors and identities come from packets: text nodes only (el()).
 import './assets.css';
 import { el, clear } from '../dom.js';
-import { t, errText, fmtTime, fmtNumber } from '../i18n.js';
+import { t, errText, fmtTime, fmtNumber, vendorText } from '../i18n.js';
 import { api, qs } from '../api.js';
 
 const strings = {
@@ -263,7 +263,7 @@ function row(h, ctx, state) {
   add(tr,
     el('td', { class: 'asset-ip' }, link),
     el('td', { class: 'asset-mac' }, h.ip ? (h.mac || '') : ''),
-    el('td', { class: 'asset-vendor' }, h.vendor || ''),
+    el('td', { class: 'asset-vendor' }, vendorText(h.vendor)),
     nameTd, roleTd,
     cellList('asset-names', list(h.names).concat(list(h.identity))),
     protocolsCell(h),
@@ -372,7 +372,7 @@ async function showDetail(box, key, ctx, state) {
   const hist = el('tbody');
   for (const b of list(h.history)) {
     hist.append(el('tr', null,
-      el('td', null, b.mac), el('td', null, b.ip), el('td', null, b.vendor || ''),
+      el('td', null, b.mac), el('td', null, b.ip), el('td', null, vendorText(b.vendor)),
       el('td', null, list(b.seen_by).map((x) => word('assets.seen.', x)).join(', ')), el('td', { class: 'num' }, fmtNumber(b.count || 0)),
       el('td', null, fmtTime(b.first_us)), el('td', null, fmtTime(b.last_us))));
   }
@@ -388,7 +388,7 @@ async function showDetail(box, key, ctx, state) {
     close,
     el('dl', { class: 'asset-summary' },
       el('dt', null, t('assets.col.mac')), el('dd', null, h.mac || t('assets.none.short')),
-      el('dt', null, t('assets.col.vendor')), el('dd', null, h.vendor || t('assets.none.short')),
+      el('dt', null, t('assets.col.vendor')), el('dd', null, h.vendor ? vendorText(h.vendor) : t('assets.none.short')),
       el('dt', null, t('assets.col.names')), el('dd', null, list(h.names).join(', ') || t('assets.none.short')),
       el('dt', null, t('assets.detail.identity')), el('dd', null, list(h.identity).join(', ') || t('assets.none.short')),
       el('dt', null, t('assets.detail.served')), el('dd', { class: 'asset-served' }, list(h.served).join(', ') || t('assets.none.short')),

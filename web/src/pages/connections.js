@@ -40,7 +40,7 @@
 import './connections.css';
 import cytoscape from 'cytoscape';
 import { el, clear } from '../dom.js';
-import { t, fmtTime, fmtNumber, fmtBytes, errText } from '../i18n.js';
+import { t, fmtTime, fmtNumber, fmtBytes, errText, vendorText } from '../i18n.js';
 import { api, qs } from '../api.js';
 
 const HIDES = ['icmp', 'ipv6', 'multicast', 'broadcast', 'operational'];
@@ -437,7 +437,7 @@ export default {
           detailRow('name', t('graph.detail.name'), n.name),
           detailRow('role', t('graph.detail.role'), n.role),
           detailRow('mac', t('graph.detail.mac'), n.mac),
-          detailRow('vendor', t('graph.detail.vendor'), n.vendor),
+          detailRow('vendor', t('graph.detail.vendor'), n.vendor && vendorText(n.vendor)),
           detailRow('status', t('graph.detail.status'), t('graph.hoststatus.' + n.status)),
           detailRow('sessions', t('graph.detail.sessions'), fmtNumber(n.sessions)),
           detailRow('bytes', t('graph.detail.bytes'), fmtBytes(n.bytes)))),

@@ -21,7 +21,7 @@
 // createElementNS and textContent).
 import './daily.css';
 import { el, clear } from '../dom.js';
-import { t, errText, fmtTime, fmtNumber, fmtBytes } from '../i18n.js';
+import { t, errText, fmtTime, fmtNumber, fmtBytes, vendorText } from '../i18n.js';
 import { api, qs } from '../api.js';
 import { append, hostLabel, hostEl, sevBadge, explanation, kindTitle } from './alerts.js';
 
@@ -167,7 +167,7 @@ function newSection(d) {
   const assets = n.assets.slice(0, SHOW).map((a) => el('li', { class: 'st-new', dataset: a.ip ? { ip: a.ip } : { mac: a.mac } },
     el('span', { class: 'host' }, a.ip ? hostLabel(a) : a.mac),
     a.ip && a.mac ? el('span', { class: 'mono muted' }, ' ' + a.mac) : null,
-    a.vendor ? el('span', { class: 'muted' }, ' ' + a.vendor) : null,
+    a.vendor ? el('span', { class: 'muted' }, ' ' + vendorText(a.vendor)) : null,
     el('span', { class: 'time muted' }, ' ' + t('daily.new.firstSeen', { time: fmtTime(a.first_us) }))));
   const comms = n.communications.slice(0, SHOW).map((c) => el('li', { class: 'st-new', dataset: { id: c.id } },
     commLabel(c), el('span', { class: 'muted' }, ' ' + t('daily.new.sessions', { n: fmtNumber(c.sessions) })),
