@@ -1045,6 +1045,66 @@ static int load_app(struct otw_store *st, struct otw_session_row *r, struct row_
     return 0;
 }
 
+/* One row of OTW_SQLITE_SESSION_COLUMNS (sqlite_int.h) into r: the session
+ * listing here and an alert's evidence (sqlite_alerts.c) read it alike. */
+void otw_sqlite_session_row(sqlite3_stmt *s, struct otw_session_row *r)
+{
+    struct otw_session *x = &r->s;
+
+    memset(r, 0, sizeof(*r));
+    r->id = sqlite3_column_int64(s, 0);
+    x->first_us = sqlite3_column_int64(s, 1);
+    x->last_us = sqlite3_column_int64(s, 2);
+    x->ipver = (uint8_t)sqlite3_column_int(s, 3);
+    x->proto = (uint8_t)sqlite3_column_int(s, 4);
+    if (sqlite3_column_bytes(s, 5) == 16)
+        memcpy(x->src_ip, sqlite3_column_blob(s, 5), 16);
+    x->src_port = (uint16_t)sqlite3_column_int(s, 6);
+    if (sqlite3_column_bytes(s, 7) == 16)
+        memcpy(x->dst_ip, sqlite3_column_blob(s, 7), 16);
+    x->dst_port = (uint16_t)sqlite3_column_int(s, 8);
+    if (sqlite3_column_bytes(s, 9) == 6)
+        memcpy(x->src_mac, sqlite3_column_blob(s, 9), 6);
+    if (sqlite3_column_bytes(s, 10) == 6)
+        memcpy(x->dst_mac, sqlite3_column_blob(s, 10), 6);
+    if (sqlite3_column_type(s, 11) != SQLITE_NULL)
+        x->vlan[x->nvlan++] = (uint16_t)sqlite3_column_int(s, 11);
+    if (sqlite3_column_type(s, 12) != SQLITE_NULL)
+        x->vlan[x->nvlan++] = (uint16_t)sqlite3_column_int(s, 12);
+    x->src.packets = (uint64_t)sqlite3_column_int64(s, 13);
+    x->src.bytes = (uint64_t)sqlite3_column_int64(s, 14);
+    x->src.payload = (uint64_t)sqlite3_column_int64(s, 15);
+    x->src.tcp_flags = (uint8_t)sqlite3_column_int(s, 16);
+    x->dst.packets = (uint64_t)sqlite3_column_int64(s, 17);
+    x->dst.bytes = (uint64_t)sqlite3_column_int64(s, 18);
+    x->dst.payload = (uint64_t)sqlite3_column_int64(s, 19);
+    x->dst.tcp_flags = (uint8_t)sqlite3_column_int(s, 20);
+    {
+        const unsigned char *t = sqlite3_column_text(s, 21);
+        int stv = t ? otw_state_parse((const char *)t) : -1;
+        x->state = (uint8_t)(stv < 0 ? 0 : stv);
+    }
+    x->icmp_type = (int16_t)(sqlite3_column_type(s, 22) == SQLITE_NULL ? -1
+                                                                    : sqlite3_column_int(s, 22));
+    x->icmp_code = (int16_t)(sqlite3_column_type(s, 23) == SQLITE_NULL ? -1
+                                                                    : sqlite3_column_int(s, 23));
+    copy_text(r->community_id, sizeof(r->community_id), sqlite3_column_text(s, 24));
+    copy_text(r->protocols, sizeof(r->protocols), sqlite3_column_text(s, 25));
+    x->segment = (uint16_t)sqlite3_column_int(s, 26);
+    x->continued = (uint8_t)sqlite3_column_int(s, 27);
+    {
+        const unsigned char *t = sqlite3_column_text(s, 28);
+        x->end_reason = OTW_END_EOF;
+        for (int e = OTW_END_EOF; e <= OTW_END_OPEN; e++)
+            if (t && strcmp((const char *)t, otw_end_name(e)) == 0)
+                x->end_reason = (uint8_t)e;
+    }
+    copy_text(r->point, sizeof(r->point), sqlite3_column_text(s, 29));
+    copy_text(r->protocol_guess, sizeof(r->protocol_guess), sqlite3_column_text(s, 30));
+    copy_text(r->file, sizeof(r->file), sqlite3_column_text(s, 31));
+    x->uid = (uint64_t)sqlite3_column_int64(s, 32);
+}
+
 int otw_store_sessions_query(struct otw_store *st, const struct otw_session_query *q,
                              otw_session_cb cb, void *ctx, struct otw_err *err)
 {
@@ -1105,15 +1165,7 @@ int otw_store_sessions_query(struct otw_store *st, const struct otw_session_quer
             goto out;
         }
     }
-#define SESSION_COLUMNS                                                                   \
-    "SELECT id, start_us, end_us, ipver, proto, src_ip, src_port, dst_ip,"                \
-    " dst_port, src_mac, dst_mac, vlan1, vlan2, src_packets, src_bytes,"                  \
-    " src_payload, src_flags, dst_packets, dst_bytes, dst_payload, dst_flags,"            \
-    " state, icmp_type, icmp_code, community_id, protocols, segment,"                     \
-    " continued, end_reason,"                                                             \
-    " IFNULL((SELECT name FROM points WHERE points.id = sessions.point_id), ''),"          \
-    " IFNULL(protocol_guess, ''),"                                                        \
-    " IFNULL((SELECT path FROM files WHERE files.id = sessions.file_id), ''), %s"
+#define SESSION_COLUMNS "SELECT " OTW_SQLITE_SESSION_COLUMNS ", %s"
     if (q->limit > 0)
         /* A page: the ids are chosen and sorted first, the rows read after,
          * so that a sort of many matches carries two values per row, not
@@ -1161,72 +1213,21 @@ int otw_store_sessions_query(struct otw_store *st, const struct otw_session_quer
     }
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         struct otw_session_row r;
-        struct otw_session *x = &r.s;
 
-        memset(&r, 0, sizeof(r));
-        r.id = sqlite3_column_int64(s, 0);
-        x->first_us = sqlite3_column_int64(s, 1);
-        x->last_us = sqlite3_column_int64(s, 2);
-        x->ipver = (uint8_t)sqlite3_column_int(s, 3);
-        x->proto = (uint8_t)sqlite3_column_int(s, 4);
-        if (sqlite3_column_bytes(s, 5) == 16)
-            memcpy(x->src_ip, sqlite3_column_blob(s, 5), 16);
-        x->src_port = (uint16_t)sqlite3_column_int(s, 6);
-        if (sqlite3_column_bytes(s, 7) == 16)
-            memcpy(x->dst_ip, sqlite3_column_blob(s, 7), 16);
-        x->dst_port = (uint16_t)sqlite3_column_int(s, 8);
-        if (sqlite3_column_bytes(s, 9) == 6)
-            memcpy(x->src_mac, sqlite3_column_blob(s, 9), 6);
-        if (sqlite3_column_bytes(s, 10) == 6)
-            memcpy(x->dst_mac, sqlite3_column_blob(s, 10), 6);
-        if (sqlite3_column_type(s, 11) != SQLITE_NULL)
-            x->vlan[x->nvlan++] = (uint16_t)sqlite3_column_int(s, 11);
-        if (sqlite3_column_type(s, 12) != SQLITE_NULL)
-            x->vlan[x->nvlan++] = (uint16_t)sqlite3_column_int(s, 12);
-        x->src.packets = (uint64_t)sqlite3_column_int64(s, 13);
-        x->src.bytes = (uint64_t)sqlite3_column_int64(s, 14);
-        x->src.payload = (uint64_t)sqlite3_column_int64(s, 15);
-        x->src.tcp_flags = (uint8_t)sqlite3_column_int(s, 16);
-        x->dst.packets = (uint64_t)sqlite3_column_int64(s, 17);
-        x->dst.bytes = (uint64_t)sqlite3_column_int64(s, 18);
-        x->dst.payload = (uint64_t)sqlite3_column_int64(s, 19);
-        x->dst.tcp_flags = (uint8_t)sqlite3_column_int(s, 20);
-        {
-            const unsigned char *t = sqlite3_column_text(s, 21);
-            int stv = t ? otw_state_parse((const char *)t) : -1;
-            x->state = (uint8_t)(stv < 0 ? 0 : stv);
-        }
-        x->icmp_type = (int16_t)(sqlite3_column_type(s, 22) == SQLITE_NULL ? -1
-                                                                        : sqlite3_column_int(s, 22));
-        x->icmp_code = (int16_t)(sqlite3_column_type(s, 23) == SQLITE_NULL ? -1
-                                                                        : sqlite3_column_int(s, 23));
-        copy_text(r.community_id, sizeof(r.community_id), sqlite3_column_text(s, 24));
-        copy_text(r.protocols, sizeof(r.protocols), sqlite3_column_text(s, 25));
-        x->segment = (uint16_t)sqlite3_column_int(s, 26);
-        x->continued = (uint8_t)sqlite3_column_int(s, 27);
-        {
-            const unsigned char *t = sqlite3_column_text(s, 28);
-            x->end_reason = OTW_END_EOF;
-            for (int e = OTW_END_EOF; e <= OTW_END_OPEN; e++)
-                if (t && strcmp((const char *)t, otw_end_name(e)) == 0)
-                    x->end_reason = (uint8_t)e;
-        }
-        copy_text(r.point, sizeof(r.point), sqlite3_column_text(s, 29));
-        copy_text(r.protocol_guess, sizeof(r.protocol_guess), sqlite3_column_text(s, 30));
-        copy_text(r.file, sizeof(r.file), sqlite3_column_text(s, 31));
-        switch (sqlite3_column_type(s, 32)) {
+        otw_sqlite_session_row(s, &r);
+        switch (sqlite3_column_type(s, 33)) {
         case SQLITE_INTEGER:
             r.sortv.type = OTW_SORTV_INT;
-            r.sortv.i = sqlite3_column_int64(s, 32);
+            r.sortv.i = sqlite3_column_int64(s, 33);
             break;
         case SQLITE_TEXT:
         case SQLITE_BLOB: {
-            bool text = sqlite3_column_type(s, 32) == SQLITE_TEXT;
-            const void *b = text ? (const void *)sqlite3_column_text(s, 32)
-                                 : sqlite3_column_blob(s, 32);
+            bool text = sqlite3_column_type(s, 33) == SQLITE_TEXT;
+            const void *b = text ? (const void *)sqlite3_column_text(s, 33)
+                                 : sqlite3_column_blob(s, 33);
 
             r.sortv.type = text ? OTW_SORTV_TEXT : OTW_SORTV_BLOB;
-            r.sortv.len = OTW_MIN((size_t)sqlite3_column_bytes(s, 32), sizeof(r.sortv.b));
+            r.sortv.len = OTW_MIN((size_t)sqlite3_column_bytes(s, 33), sizeof(r.sortv.b));
             if (b != NULL && r.sortv.len > 0)
                 memcpy(r.sortv.b, b, r.sortv.len);
             break;

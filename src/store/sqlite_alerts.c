@@ -297,46 +297,16 @@ int otw_store_alert_sessions(struct otw_store *st, int64_t alert_id, otw_session
     int step, rc = OTW_ESTORE;
 
     if (otw_sqlite_prepare(st, &s,
-                           "SELECT s.id, s.start_us, s.end_us, s.ipver, s.proto, s.src_ip,"
-                           " s.src_port, s.dst_ip, s.dst_port, s.src_packets, s.src_bytes,"
-                           " s.dst_packets, s.dst_bytes, s.state, IFNULL(s.community_id,''),"
-                           " IFNULL(s.protocols,''), s.uid,"
-                           " IFNULL((SELECT name FROM points WHERE points.id = s.point_id), '')"
-                           " FROM alert_evidence e JOIN sessions s ON s.uid = e.uid"
-                           " WHERE e.alert_id = ?1 ORDER BY s.start_us",
+                           "SELECT " OTW_SQLITE_SESSION_COLUMNS
+                           " FROM alert_evidence e JOIN sessions ON sessions.uid = e.uid"
+                           " WHERE e.alert_id = ?1 ORDER BY sessions.start_us",
                            err) != 0)
         return OTW_ESTORE;
     sqlite3_bind_int64(s, 1, alert_id);
     while ((step = sqlite3_step(s)) == SQLITE_ROW) {
         struct otw_session_row r;
-        struct otw_session *x = &r.s;
-        const unsigned char *t;
-        int sv;
 
-        memset(&r, 0, sizeof(r));
-        r.id = sqlite3_column_int64(s, 0);
-        x->first_us = sqlite3_column_int64(s, 1);
-        x->last_us = sqlite3_column_int64(s, 2);
-        x->ipver = (uint8_t)sqlite3_column_int(s, 3);
-        x->proto = (uint8_t)sqlite3_column_int(s, 4);
-        if (sqlite3_column_bytes(s, 5) == 16)
-            memcpy(x->src_ip, sqlite3_column_blob(s, 5), 16);
-        x->src_port = (uint16_t)sqlite3_column_int(s, 6);
-        if (sqlite3_column_bytes(s, 7) == 16)
-            memcpy(x->dst_ip, sqlite3_column_blob(s, 7), 16);
-        x->dst_port = (uint16_t)sqlite3_column_int(s, 8);
-        x->src.packets = (uint64_t)sqlite3_column_int64(s, 9);
-        x->src.bytes = (uint64_t)sqlite3_column_int64(s, 10);
-        x->dst.packets = (uint64_t)sqlite3_column_int64(s, 11);
-        x->dst.bytes = (uint64_t)sqlite3_column_int64(s, 12);
-        t = sqlite3_column_text(s, 13);
-        sv = t ? otw_state_parse((const char *)t) : -1;
-        x->state = (uint8_t)(sv < 0 ? 0 : sv);
-        x->icmp_type = x->icmp_code = -1;
-        copy_text(r.community_id, sizeof(r.community_id), sqlite3_column_text(s, 14));
-        copy_text(r.protocols, sizeof(r.protocols), sqlite3_column_text(s, 15));
-        x->uid = (uint64_t)sqlite3_column_int64(s, 16);
-        copy_text(r.point, sizeof(r.point), sqlite3_column_text(s, 17));
+        otw_sqlite_session_row(s, &r);
         if (cb(ctx, &r) != 0) {
             step = SQLITE_DONE;
             break;

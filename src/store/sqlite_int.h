@@ -44,4 +44,20 @@ extern const char otw_sqlite_migration_users_lang[];    /* 9 */
 extern const char otw_sqlite_migration_web[];      /* 10: sqlite_graph.c (indexes for the web pages) */
 extern const char otw_sqlite_migration_sessions_web[];  /* 11: sqlite_query.c (sessions page) */
 
+/* The columns of one session row, in the order otw_sqlite_session_row()
+ * reads them (the table must be named `sessions` in the query): 0 id ..
+ * 31 file path, 32 uid. */
+#define OTW_SQLITE_SESSION_COLUMNS                                                          \
+    "sessions.id, sessions.start_us, sessions.end_us, sessions.ipver, sessions.proto,"       \
+    " sessions.src_ip, sessions.src_port, sessions.dst_ip, sessions.dst_port,"               \
+    " sessions.src_mac, sessions.dst_mac, sessions.vlan1, sessions.vlan2,"                   \
+    " sessions.src_packets, sessions.src_bytes, sessions.src_payload, sessions.src_flags,"   \
+    " sessions.dst_packets, sessions.dst_bytes, sessions.dst_payload, sessions.dst_flags,"   \
+    " sessions.state, sessions.icmp_type, sessions.icmp_code, sessions.community_id,"        \
+    " sessions.protocols, sessions.segment, sessions.continued, sessions.end_reason,"        \
+    " IFNULL((SELECT name FROM points WHERE points.id = sessions.point_id), ''),"           \
+    " IFNULL(sessions.protocol_guess, ''),"                                                  \
+    " IFNULL((SELECT path FROM files WHERE files.id = sessions.file_id), ''), sessions.uid"
+void otw_sqlite_session_row(sqlite3_stmt *s, struct otw_session_row *r);
+
 #endif
