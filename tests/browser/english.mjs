@@ -51,13 +51,15 @@ const PARTS = /[._:/@+-]+/;
 
 export function tokens(s) { return String(s).match(TOKEN) || []; }
 
-// The allowed data tokens (and their parts) of a list of JSON answers.
-export function dataTokens(answers) {
+// The tokens (and their parts) of the values of a list of JSON answers:
+// walks into what take(key) accepts (key null: the top; an array's elements
+// carry its key) and counts the strings (and true/false/null) whose key
+// leaf(key) accepts.
+function collectTokens(answers, take, leaf) {
   const whole = new Set();
   const walk = (v, key) => {
-    // a key names a UI word also as the last part of a dotted field name
-    // ("otwatch.state": "closed" is a state the page must translate)
-    if (key !== null && (SKIP_KEYS.has(key) || SKIP_KEYS.has(key.split('.').pop()))) return;
+    if (!take(key)) return;
+    if ((typeof v === 'boolean' || v === null || typeof v === 'string') && !leaf(key)) return;
     if (typeof v === 'boolean' || v === null) {
       whole.add(String(v));
     } else if (typeof v === 'string') {
@@ -66,13 +68,21 @@ export function dataTokens(answers) {
         for (const p of tk.split(PARTS)) if (p) whole.add(p);
       }
     } else if (Array.isArray(v)) {
-      for (const x of v) walk(x, null);
+      for (const x of v) walk(x, key);
     } else if (v && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) walk(x, k);
     }
   };
   for (const a of answers) walk(a.json, null);
   return whole;
+}
+
+// The allowed data tokens of a list of JSON answers. A key names a UI word
+// also as the last part of a dotted field name ("otwatch.state": "closed" is
+// a state the page must translate).
+export function dataTokens(answers) {
+  const take = (key) => key === null || !(SKIP_KEYS.has(key) || SKIP_KEYS.has(key.split('.').pop()));
+  return collectTokens(answers, take, take);
 }
 
 const IPV4 = /^(\d{1,3}\.){3}\d{1,3}(\/\d{1,2})?(:\d{1,5})?$/;
@@ -151,22 +161,7 @@ export function collectTexts() {
 export const LABEL_PLACES = /field-label|complete/;
 
 export function labelTokens(answers) {
-  const whole = new Set();
-  const walk = (v, key) => {
-    if (typeof v === 'string') {
-      if (key === 'meaning_ja')
-        for (const tk of tokens(v)) {
-          whole.add(tk);
-          for (const p of tk.split(PARTS)) if (p) whole.add(p);
-        }
-    } else if (Array.isArray(v)) {
-      for (const x of v) walk(x, null);
-    } else if (v && typeof v === 'object') {
-      for (const [k, x] of Object.entries(v)) walk(x, k);
-    }
-  };
-  for (const a of answers) walk(a.json, null);
-  return whole;
+  return collectTokens(answers, () => true, (key) => key === 'meaning_ja');
 }
 
 // The English found: [{word, where, text}] (empty when none). labels: the
