@@ -19,6 +19,7 @@ static const struct otw_cmd commands[] = {
     {"alerts", otw_cmd_alerts, "list, acknowledge and resolve alerts"},
     {"serve", otw_cmd_serve, "the web interface and its JSON API (docs/API.md)"},
     {"user", otw_cmd_user, "user accounts of the web interface (names, roles, passwords)"},
+    {"store", otw_cmd_store, "the remote store (ClickHouse): init, drain, status, drop"},
     {"fields", otw_cmd_fields, "list the fields usable in expressions"},
     {"filters", otw_cmd_filters, "list the capture filter presets"},
     {NULL, NULL, NULL},
@@ -32,7 +33,9 @@ static void usage(FILE *f)
     for (const struct otw_cmd *c = commands; c->name; c++)
         fprintf(f, "  %-10s %s\n", c->name, c->summary);
     fprintf(f, "\n'otwatch COMMAND --help' shows a command's options.\n"
-               "The database is ./otwatch.db unless --db or $OTWATCH_DB says otherwise.\n");
+               "The database is ./otwatch.db unless --db or $OTWATCH_DB says otherwise;\n"
+               "--store clickhouse://HOST:PORT/DB (any command) puts the data every node\n"
+               "shares in ClickHouse (docs/CLICKHOUSE.md).\n");
 }
 
 int main(int argc, char **argv)
@@ -50,9 +53,15 @@ int main(int argc, char **argv)
         printf("otwatch %s\n", OTW_VERSION);
         return 0;
     }
-    for (const struct otw_cmd *c = commands; c->name; c++)
-        if (strcmp(argv[1], c->name) == 0)
-            return c->run(argc - 1, argv + 1);
+    for (const struct otw_cmd *c = commands; c->name; c++) {
+        if (strcmp(argv[1], c->name) == 0) {
+            argc--;
+            argv++;
+            if (otw_cli_store_setup(&argc, argv) != 0)
+                return 2;
+            return c->run(argc, argv);
+        }
+    }
     fprintf(stderr, "otwatch: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return 2;

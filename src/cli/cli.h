@@ -25,8 +25,15 @@ int otw_cmd_baseline(int argc, char **argv);
 int otw_cmd_alerts(int argc, char **argv);
 int otw_cmd_user(int argc, char **argv);
 int otw_cmd_serve(int argc, char **argv);
+int otw_cmd_store(int argc, char **argv);
 
 /* The default database path: $OTWATCH_DB, else ./otwatch.db */
 const char *otw_cli_default_db(void);
+
+/* Takes the remote store settings for the whole process (store_remote.h):
+ * removes every --store URI / --store=URI from argv (any position after the
+ * command), reads the --config file (or /etc/otwatch/otwatch.conf when it
+ * exists) and the environment. 0, or 2 after printing the error. */
+int otw_cli_store_setup(int *argc, char **argv);
 
 #endif

@@ -7,14 +7,56 @@
 
 #include "cli/cli.h"
 #include "cli/output.h"
+#include "core/config.h"
 #include "core/timeutil.h"
 #include "query/query.h"
+#include "store/store.h"
 
 const char *otw_cli_default_db(void)
 {
     const char *e = getenv("OTWATCH_DB");
 
     return (e != NULL && e[0] != '\0') ? e : "otwatch.db";
+}
+
+int otw_cli_store_setup(int *argc, char **argv)
+{
+    const char *uri = NULL, *cfgpath = NULL;
+    struct otw_config *cfg = otw_config_new();
+    struct otw_store_remote r;
+    struct otw_err err = {0};
+    int n = 1, rc = 0;
+
+    for (int i = 1; i < *argc; i++) {
+        if (strcmp(argv[i], "--store") == 0 && i + 1 < *argc) {
+            uri = argv[++i];
+            continue;
+        }
+        if (strncmp(argv[i], "--store=", 8) == 0) {
+            uri = argv[i] + 8;
+            continue;
+        }
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < *argc)
+            cfgpath = argv[i + 1];
+        else if (strncmp(argv[i], "--config=", 9) == 0)
+            cfgpath = argv[i] + 9;
+        argv[n++] = argv[i];
+    }
+    argv[n] = NULL;
+    *argc = n;
+    if (cfg == NULL) {
+        fprintf(stderr, "otwatch: out of memory\n");
+        return 2;
+    }
+    if (otw_config_load(cfg, cfgpath ? cfgpath : OTW_DEFAULT_CONFIG, cfgpath != NULL, &err) != 0 ||
+        otw_store_remote_load(cfg, uri, &r, &err) != 0) {
+        fprintf(stderr, "otwatch: %s\n", err.msg);
+        rc = 2;
+    } else {
+        otw_store_remote_set(&r);
+    }
+    otw_config_free(cfg);
+    return rc;
 }
 
 /* Parses the expression and prints a pointed error when it is wrong. */

@@ -262,6 +262,12 @@ struct otw_store *otw_store_open(const char *uri, bool read_only, struct otw_err
         otw_err_set(err, -1, "out of memory");
         return NULL;
     }
+    if (read_only && otw_store_remote_get()->uri[0] != '\0' && access(uri, F_OK) != 0) {
+        /* A node of a remote store keeps its own file (points, users,
+         * packet files) beside it; a reader starts one. */
+        read_only = false;
+        flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    }
     st->read_only = read_only;
     if (read_only && access(uri, F_OK) != 0) {
         otw_err_set(err, -1,
@@ -294,6 +300,12 @@ struct otw_store *otw_store_open(const char *uri, bool read_only, struct otw_err
         goto fail_named;
     if (migrate(st, err) != 0)
         goto fail_named;
+    if (otw_store_remote_get()->uri[0] != '\0') {
+        /* The data every node shares lives in the remote store (ch_int.h). */
+        st->ch = otw_ch_open(otw_store_remote_get(), uri, read_only, err);
+        if (st->ch == NULL)
+            goto fail;
+    }
     return st;
 fail_named: {
     char m[sizeof(err->msg)];
@@ -309,6 +321,7 @@ void otw_store_close(struct otw_store *st)
 {
     if (st == NULL)
         return;
+    otw_ch_close(st->ch);
     if (st->in_txn)
         otw_sqlite_exec(st, "ROLLBACK", NULL);
     sqlite3_finalize(st->ins_session);
@@ -379,6 +392,8 @@ out:
 int otw_store_file_find(struct otw_store *st, const uint8_t hash[16], struct otw_file_info *info,
                         struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_file_find(st, hash, info, err);
     sqlite3_stmt *s = NULL;
     uint8_t key[16];
     int rc;
@@ -422,6 +437,8 @@ int otw_store_file_find(struct otw_store *st, const uint8_t hash[16], struct otw
 
 int otw_store_file_forget(struct otw_store *st, int64_t file_id, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_file_forget(st, file_id, err);
     static const char *const sql[] = {
         /* take this file's share out of the layer-2 counts */
         "UPDATE l2_seen SET packets = packets - (SELECT SUM(x.packets) FROM l2_seen_files x"
@@ -446,6 +463,8 @@ int otw_store_file_forget(struct otw_store *st, int64_t file_id, struct otw_err 
 
 int otw_store_file_begin(struct otw_store *st, struct otw_file_info *info, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_file_begin(st, info, err);
     sqlite3_stmt *s = NULL;
     int64_t point_id = 0;
 
@@ -485,6 +504,8 @@ fail:
 
 int otw_store_file_end(struct otw_store *st, const struct otw_file_info *info, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_file_end(st, info, err);
     sqlite3_stmt *s = NULL;
     int rc;
 
@@ -524,6 +545,8 @@ fail_nofin:
 
 int otw_store_txn_begin(struct otw_store *st, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_txn_begin(st, err);
     if (st->in_txn)
         return 0;
     if (otw_sqlite_exec(st, "BEGIN IMMEDIATE", err) != 0)
@@ -534,6 +557,8 @@ int otw_store_txn_begin(struct otw_store *st, struct otw_err *err)
 
 int otw_store_txn_commit(struct otw_store *st, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_txn_commit(st, err);
     if (!st->in_txn)
         return 0;
     if (otw_sqlite_exec(st, "COMMIT", err) != 0) {
@@ -547,6 +572,10 @@ int otw_store_txn_commit(struct otw_store *st, struct otw_err *err)
 
 void otw_store_file_abort(struct otw_store *st)
 {
+    if (st != NULL && st->ch != NULL) {
+        otw_ch_file_abort(st);
+        return;
+    }
     if (st != NULL && st->in_txn) {
         otw_sqlite_exec(st, "ROLLBACK", NULL);
         st->in_txn = false;
@@ -619,6 +648,8 @@ int otw_store_sessions_put(struct otw_store *st, int64_t file_id, int64_t point_
                            const struct otw_session *recs, char (*community_ids)[64], size_t n,
                            struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_sessions_put(st, file_id, point_id, recs, community_ids, n, err);
     static const uint8_t zero_mac[6];
 
     if (st->ins_session == NULL &&
@@ -720,6 +751,8 @@ int otw_store_sessions_put(struct otw_store *st, int64_t file_id, int64_t point_
 int otw_store_l2_put(struct otw_store *st, int64_t file_id, const struct otw_l2_row *rows, size_t n,
                      struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_l2_put(st, file_id, rows, n, err);
     sqlite3_stmt *fs = NULL;
     int rc = 0;
 
@@ -774,6 +807,8 @@ int otw_store_l2_put(struct otw_store *st, int64_t file_id, const struct otw_l2_
 
 int otw_store_l2_query(struct otw_store *st, otw_l2_cb cb, void *ctx, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_l2_query(st, cb, ctx, err);
     sqlite3_stmt *s = NULL;
     int rc;
 
@@ -1108,6 +1143,8 @@ void otw_sqlite_session_row(sqlite3_stmt *s, struct otw_session_row *r)
 int otw_store_sessions_query(struct otw_store *st, const struct otw_session_query *q,
                              otw_session_cb cb, void *ctx, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_sessions_query(st, q, cb, ctx, err);
     struct where *w = calloc(1, sizeof(*w));
     char *sql = NULL, *keyset = NULL;
     sqlite3_stmt *s = NULL;
@@ -1261,6 +1298,8 @@ out:
 int otw_store_sessions_count(struct otw_store *st, const struct otw_session_query *q, int64_t cap,
                              int64_t *n, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_sessions_count(st, q, cap, n, err);
     struct where *w = calloc(1, sizeof(*w));
     char *sql = NULL;
     sqlite3_stmt *s = NULL;
@@ -1304,6 +1343,8 @@ out:
 int otw_store_hosts_query(struct otw_store *st, const struct otw_session_query *q, otw_host_cb cb,
                           void *ctx, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_hosts_query(st, q, cb, ctx, err);
     struct where *w = calloc(1, sizeof(*w));
     char *sql = NULL;
     sqlite3_stmt *s = NULL;

@@ -17,6 +17,8 @@ int otw_store_host_hours(struct otw_store *st, int64_t since_us, int64_t until_u
                          otw_host_hour_cb cb, void *ctx, struct otw_range_totals *totals,
                          struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_host_hours(st, since_us, until_us, top, cb, ctx, totals, err);
     sqlite3_stmt *s = NULL;
     int rc = OTW_ESTORE, step;
 

@@ -26,6 +26,8 @@ static int status_of(const char *name)
 int otw_store_files_recent(struct otw_store *st, int64_t limit, otw_file_cb cb, void *ctx,
                            struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_files_recent(st, limit, cb, ctx, err);
     sqlite3_stmt *s = NULL;
     struct otw_file_info f;
     int rc;

@@ -402,6 +402,8 @@ int otw_store_graph_edges(struct otw_store *st, const struct otw_graph_query *q,
                           otw_graph_edge_cb cb, void *ctx, uint64_t *matched,
                           struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_graph_edges(st, q, cb, ctx, matched, err);
     struct otw_sqlq sq;
     struct etable t;
     uint64_t nrows = 0;
@@ -463,6 +465,8 @@ out:
 
 int otw_store_graph_rebuild(struct otw_store *st, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_graph_rebuild(st, err);
     if (otw_sqlite_exec(st, "BEGIN IMMEDIATE", err) != 0)
         return OTW_ESTORE;
     if (otw_sqlite_exec(st, "DELETE FROM graph_hours;" GH_FILL, err) != 0) {
@@ -475,6 +479,8 @@ int otw_store_graph_rebuild(struct otw_store *st, struct otw_err *err)
 int otw_store_session_span(struct otw_store *st, int64_t *first_us, int64_t *last_us,
                            struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_session_span(st, first_us, last_us, err);
     sqlite3_stmt *s = NULL;
     int rc = OTW_ESTORE;
 

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "store/ch_int.h"
 #include "store/store.h"
 
 struct otw_store {
@@ -21,6 +22,7 @@ struct otw_store {
     sqlite3_stmt *del_events;
     sqlite3_stmt *ins_l2;
     bool in_txn;
+    struct otw_ch *ch;      /* the remote store (ch_int.h), or NULL */
 };
 
 /* Runs SQL without results; fills err with SQLite's message on failure. */

@@ -1,8 +1,9 @@
 /*
  * store.h - where sessions, files and layer-2 sightings are kept.
  *
- * One interface, several backends: SQLite (store/sqlite.c) first, ClickHouse
- * later. Nothing outside src/store/ knows SQL or SQLite: callers hand over
+ * One interface, two backends: SQLite (store/sqlite*.c), the node's own
+ * file, always; and ClickHouse (store/ch_*.c, store_remote.h), where the
+ * data every node shares goes when a remote store is configured. Nothing outside src/store/ knows SQL or SQLite: callers hand over
  * records and parsed query expressions (query/query.h), never SQL text.
  *
  * Threads: a store handle belongs to one thread. The import pipeline gives
@@ -38,6 +39,7 @@ struct otw_file_info {
     uint8_t hash[16];       /* XXH3-128 of the file's bytes as on disk */
     char path[1024];
     char point[128];
+    char node[64];          /* the node that imported it ("" in a SQLite-only store) */
     char format[32];
     int64_t size;
     int status;
@@ -107,6 +109,7 @@ struct otw_session_row {
     char protocol_guess[32];
     char point[128];
     char file[1024];
+    char node[64];          /* the node that saw it ("" in a SQLite-only store) */
     struct otw_sortv sortv; /* the row's value of the query's sort field (keyset paging) */
 };
 
@@ -237,5 +240,7 @@ int otw_store_capstat_since(struct otw_store *st, int64_t since_us, otw_capstat_
 #include "store/store_graph.h"
 /* Issue 7: the daily check page. */
 #include "store/store_daily.h"
+/* Issue 8: a remote store (ClickHouse) beside the node's SQLite file. */
+#include "store/store_remote.h"
 
 #endif
