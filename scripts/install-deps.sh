@@ -7,7 +7,11 @@ pkgs=(build-essential clang cmake pkg-config
       libcurl4-openssl-dev libsodium-dev rsyslog openssl libmicrohttpd-dev
       chromium fonts-ipafont-gothic
       libcmocka-dev tshark tcpdump python3 sqlite3 iproute2 iputils-ping curl procps
-      tzdata ieee-data)
+      tzdata ieee-data
+      clickhouse-server clickhouse-client)
+# clickhouse-server: the ClickHouse tests start their own servers as plain
+# processes on loopback ports (tests/clickhouse/cluster.sh); the package's
+# own service is not used.
 missing=()
 for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

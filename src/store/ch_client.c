@@ -285,7 +285,7 @@ int otw_ch_url_parse(const char *uri, struct otw_ch_url *u, struct otw_err *err)
 struct otw_chc {
     CURL *curl;
     struct otw_ch_url url;
-    char base[512];         /* http://host:port/?database=db&... */
+    char base[512];         /* http://host:port/?settings (SQL names db.table itself) */
     char user[64], password[128];
     long timeout;
 };
@@ -311,9 +311,9 @@ struct otw_chc *otw_chc_new(const struct otw_ch_url *u, const char *user, const 
     c->url = *u;
     c->timeout = 300;
     snprintf(c->base, sizeof(c->base),
-             "%s://%s%s%s:%d/?database=%s&output_format_json_quote_64bit_integers=0",
+             "%s://%s%s%s:%d/?output_format_json_quote_64bit_integers=0",
              u->tls ? "https" : "http", strchr(u->host, ':') && u->host[0] != '[' ? "[" : "",
-             u->host, strchr(u->host, ':') && u->host[0] != '[' ? "]" : "", u->port, u->db);
+             u->host, strchr(u->host, ':') && u->host[0] != '[' ? "]" : "", u->port);
     snprintf(c->user, sizeof(c->user), "%s", user ? user : "");
     snprintf(c->password, sizeof(c->password), "%s", password ? password : "");
     return c;
@@ -411,6 +411,8 @@ static int server_error(struct otw_chc *c, const char *text, size_t len, struct 
     char msg[400];
     size_t n = 0;
     const char *code = NULL;
+    char *q;
+    bool noschema;
 
     for (size_t i = 0; i + 5 < len; i++) {
         if (memcmp(text + i, "Code:", 5) == 0) {
@@ -426,8 +428,17 @@ static int server_error(struct otw_chc *c, const char *text, size_t len, struct 
         n++;
     }
     msg[n] = '\0';
-    otw_err_set(err, -1, "clickhouse %s:%d: %s", c->url.host, c->url.port,
-                n ? msg : "error without text");
+    /* 18.16 says "Code: 81, e.displayText() = DB::Exception: TEXT, e.what() = ...". */
+    if ((q = strstr(msg, ", e.what() = ")) != NULL)
+        *q = '\0';
+    if ((q = strstr(msg, "e.displayText() = ")) != NULL)
+        memmove(q, q + 18, strlen(q + 18) + 1);
+    n = strlen(msg);
+    /* 60 unknown table, 81 unknown database: the schema was not made. */
+    noschema = n >= 9 && (memcmp(msg, "Code: 60,", 9) == 0 || memcmp(msg, "Code: 81,", 9) == 0);
+    otw_err_set(err, -1, "clickhouse %s:%d: %s%s", c->url.host, c->url.port,
+                n ? msg : "error without text",
+                noschema ? " (run `otwatch store init` on every ClickHouse server first)" : "");
     return OTW_ESTORE;
 }
 

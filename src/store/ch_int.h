@@ -53,7 +53,7 @@ extern const struct otw_ch_table otw_ch_table_sessions, otw_ch_table_files, otw_
 extern const struct otw_ch_table *const otw_ch_tables_sessions[];  /* ch_sessions.c, ch_query.c */
 extern const struct otw_ch_table *const otw_ch_tables_detect[];    /* ch_assets.c, ch_baseline.c, ch_alerts.c */
 
-#define OTW_CH_SCHEMA_VERSION 1
+#define OTW_CH_SCHEMA_VERSION OTW_STORE_REMOTE_SCHEMA
 
 /* A batch of rows for one table, sent when full, after about a second, at
  * the end of a file and when the store closes (ch_spool.c). */

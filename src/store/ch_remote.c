@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/config.h"
@@ -260,5 +263,155 @@ int otw_store_remote_drain(const char *db_path, uint64_t *sent, uint64_t *left,
         return OTW_EINVAL;
     rc = otw_ch_spool_drain(ch, sent, left, err);
     otw_ch_close(ch);
+    return rc;
+}
+
+/* --- status and dropping old days ------------------------------------------------ */
+
+struct status_ctx {
+    struct otw_store_remote_status *s;
+    otw_store_node_cb cb;
+    void *ctx;
+};
+
+static int schema_row(void *arg, json_t *row)
+{
+    struct status_ctx *c = arg;
+
+    c->s->schema = (int)otw_chj_int(row, "v");
+    return 0;
+}
+
+static int node_row(void *arg, json_t *row)
+{
+    struct status_ctx *c = arg;
+    struct otw_store_remote_node n = {0};
+
+    snprintf(n.node, sizeof(n.node), "%s", otw_chj_str(row, "node"));
+    n.sessions = (uint64_t)otw_chj_int(row, "n");
+    n.first_us = otw_chj_int(row, "first_us");
+    n.last_us = otw_chj_int(row, "last_us");
+    return c->cb(c->ctx, &n);
+}
+
+static void spool_usage(const char *dir, uint64_t *files, uint64_t *bytes)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    struct stat sb;
+    char path[2048];
+
+    *files = *bytes = 0;
+    if (d == NULL)
+        return;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+            (*files)++;
+            *bytes += (uint64_t)sb.st_size;
+        }
+    }
+    closedir(d);
+}
+
+int otw_store_remote_status(const char *db_path, struct otw_store_remote_status *s,
+                            otw_store_node_cb cb, void *ctx, struct otw_err *err)
+{
+    struct status_ctx c = {s, cb, ctx};
+    struct otw_ch *ch;
+    struct otw_sb q = {0};
+    char t[160];
+    int rc;
+
+    memset(s, 0, sizeof(*s));
+    if (g_remote.uri[0] == '\0') {
+        otw_err_set(err, -1, "no remote store: give --store clickhouse://HOST:PORT/DB");
+        return OTW_EINVAL;
+    }
+    if ((ch = otw_ch_open(&g_remote, db_path, true, err)) == NULL)
+        return OTW_EINVAL;
+    snprintf(s->spool_dir, sizeof(s->spool_dir), "%s", ch->spool_dir);
+    spool_usage(ch->spool_dir, &s->spool_files, &s->spool_bytes);
+    rc = otw_chc_version(ch->c, s->version, sizeof(s->version), err);
+    if (rc == 0) {
+        otw_sb_printf(&q, "SELECT max(version) AS v FROM %s",
+                      otw_ch_write_table(ch, "schema", t, sizeof(t)));
+        rc = q.oom ? OTW_ENOMEM : otw_chc_query(ch->c, q.p, schema_row, &c, err);
+    }
+    if (rc == 0) {
+        otw_sb_reset(&q);
+        otw_sb_printf(&q,
+                      "SELECT node, count() AS n, min(start_us) AS first_us,"
+                      " max(start_us) AS last_us FROM %s FINAL WHERE start >= toDateTime(0)"
+                      " GROUP BY node ORDER BY node",
+                      otw_ch_read_table(ch, "sessions", t, sizeof(t)));
+        rc = q.oom ? OTW_ENOMEM : otw_chc_query(ch->c, q.p, node_row, &c, err);
+    }
+    otw_sb_free(&q);
+    ch->read_only = true;   /* nothing to flush */
+    otw_ch_close(ch);
+    return rc;
+}
+
+struct drop_ctx {
+    char day[16], month[16];
+    struct otw_sb list;     /* "table\tpartition\n" ... */
+};
+
+static int part_row(void *arg, json_t *row)
+{
+    struct drop_ctx *d = arg;
+    const char *p = otw_chj_str(row, "partition"), *t = otw_chj_str(row, "table");
+    size_t n = strlen(p);
+
+    for (size_t i = 0; i < n; i++)
+        if (p[i] < '0' || p[i] > '9')
+            return 0;                       /* not a day or month partition */
+    if ((n == 8 && strcmp(p, d->day) < 0) || (n == 6 && strcmp(p, d->month) < 0))
+        otw_sb_printf(&d->list, "%s\t%s\n", t, p);
+    return 0;
+}
+
+int otw_store_remote_drop(const char *uri, const struct otw_store_remote *r, int64_t day_us,
+                          uint64_t *dropped, struct otw_err *err)
+{
+    struct drop_ctx d = {0};
+    struct otw_ch_url u;
+    struct otw_chc *c;
+    struct otw_sb q = {0};
+    time_t t = (time_t)(day_us / 1000000);
+    struct tm tm;
+    int rc;
+
+    *dropped = 0;
+    if (otw_ch_url_parse(uri, &u, err) != 0)
+        return OTW_EINVAL;
+    if ((c = otw_chc_new(&u, r->user, r->password, err)) == NULL)
+        return OTW_ENOMEM;
+    gmtime_r(&t, &tm);
+    strftime(d.day, sizeof(d.day), "%Y%m%d", &tm);
+    strftime(d.month, sizeof(d.month), "%Y%m", &tm);
+    otw_sb_printf(&q,
+                  "SELECT DISTINCT table, partition FROM system.parts WHERE active AND"
+                  " database = '%s' AND endsWith(table, '_local') ORDER BY table, partition",
+                  u.db);
+    rc = q.oom ? OTW_ENOMEM : otw_chc_query(c, q.p, part_row, &d, err);
+    for (char *line = d.list.p; rc == 0 && line != NULL && *line != '\0';) {
+        char *tab = strchr(line, '\t'), *nl = strchr(line, '\n');
+
+        *tab = '\0';
+        *nl = '\0';
+        otw_sb_reset(&q);
+        otw_sb_printf(&q, "ALTER TABLE %s.%s DROP PARTITION %s", u.db, line, tab + 1);
+        rc = q.oom ? OTW_ENOMEM : otw_chc_exec(c, q.p, err);
+        if (rc == 0)
+            (*dropped)++;
+        line = nl + 1;
+    }
+    otw_sb_free(&q);
+    otw_sb_free(&d.list);
+    otw_chc_free(c);
     return rc;
 }

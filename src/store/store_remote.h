@@ -25,6 +25,9 @@
 
 struct otw_config;
 
+/* The version of the ClickHouse schema this otwatch writes (store init). */
+#define OTW_STORE_REMOTE_SCHEMA 1
+
 struct otw_store_remote {
     char uri[512];          /* "" : SQLite only */
     char user[64], password[128];
@@ -59,5 +62,29 @@ int otw_store_remote_init(const char *uri, const struct otw_store_remote *r, str
 /* `otwatch store drain`: sends the spool of the store at db_path now. */
 int otw_store_remote_drain(const char *db_path, uint64_t *sent, uint64_t *left,
                            struct otw_err *err);
+
+/* `otwatch store status`: the server of the configured store, its schema,
+ * sessions per node (through the cluster when there is one), and this
+ * node's spool (next to db_path unless clickhouse.spool says where). */
+struct otw_store_remote_status {
+    char version[32];       /* the server's */
+    int schema;             /* 0: not initialised */
+    uint64_t spool_files, spool_bytes;
+    char spool_dir[1024];
+};
+struct otw_store_remote_node {
+    char node[64];
+    uint64_t sessions;
+    int64_t first_us, last_us;
+};
+typedef int (*otw_store_node_cb)(void *ctx, const struct otw_store_remote_node *n);
+int otw_store_remote_status(const char *db_path, struct otw_store_remote_status *s,
+                            otw_store_node_cb cb, void *ctx, struct otw_err *err);
+
+/* `otwatch store drop --before DAY`: drops, on the server at uri, the
+ * partitions of every table wholly before day_us (a day: YYYYMMDD
+ * partitions; a month: YYYYMM partitions). *dropped: how many. */
+int otw_store_remote_drop(const char *uri, const struct otw_store_remote *r, int64_t day_us,
+                          uint64_t *dropped, struct otw_err *err);
 
 #endif

@@ -2,7 +2,10 @@
 # cluster.sh - two ClickHouse servers on loopback, as plain processes, with a
 # cluster "otwatch" of two shards (one server each) for Distributed tables.
 #
-#   cluster.sh start DIR HTTP1 HTTP2    start both (ports: HTTPn, HTTPn+1 tcp, HTTPn+2 interserver)
+#   cluster.sh start DIR HTTP1 HTTP2 [PASSWORD]
+#                                       start both (ports: HTTPn, HTTPn+1 tcp, HTTPn+2 interserver);
+#                                       with PASSWORD, each also has a user `otwatch` with that
+#                                       password (the user `default` has none: the shards use it)
 #   cluster.sh stop DIR                 stop both (SIGTERM, then SIGKILL after 30 s)
 #   cluster.sh stop-one DIR N           stop server N (1 or 2)
 #   cluster.sh start-one DIR N          start server N again
@@ -12,12 +15,15 @@ set -u
 cmd=$1 dir=$2
 
 conf() {    # conf N HTTP: writes DIR/nN/config.xml
-    local n=$1 http=$2 d="$dir/n$1"
+    local n=$1 http=$2 d="$dir/n$1" pw="" user=""
     mkdir -p "$d/data" "$d/tmp" "$d/user_files" "$d/format_schemas" "$d/config.d"
+    [ -f "$dir/password" ] && pw=$(cat "$dir/password")
+    [ -n "$pw" ] && user="<otwatch><password>$pw</password><networks><ip>127.0.0.1</ip><ip>::1</ip>
+</networks><profile>default</profile><quota>default</quota></otwatch>"
     cat > "$d/users.xml" <<XML
 <yandex><profiles><default></default></profiles>
 <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
-<profile>default</profile><quota>default</quota></default></users>
+<profile>default</profile><quota>default</quota></default>$user</users>
 <quotas><default></default></quotas></yandex>
 XML
     cat > "$d/config.xml" <<XML
@@ -51,6 +57,10 @@ XML
 start_one() {   # start_one N
     local n=$1 d="$dir/n$1" http
     http=$(cat "$dir/http$n")
+    if curl -s -m 2 -o /dev/null "http://127.0.0.1:$http/ping"; then
+        echo "cluster.sh: something already answers on 127.0.0.1:$http (a server left running?)" >&2
+        return 1
+    fi
     conf "$n" "$http"
     clickhouse-server --config-file="$d/config.xml" > "$d/stdout.log" 2>&1 &
     echo $! > "$d/pid"
@@ -78,9 +88,13 @@ stop_one() {    # stop_one N
 case $cmd in
 start)
     mkdir -p "$dir"; echo "$3" > "$dir/http1"; echo "$4" > "$dir/http2"
+    if [ -n "${5:-}" ]; then
+        case $5 in *[!A-Za-z0-9_.-]*) echo "cluster.sh: PASSWORD: letters, digits, _ . - only" >&2; exit 2 ;; esac
+        printf '%s\n' "$5" > "$dir/password"
+    fi
     start_one 1 && start_one 2 ;;
 stop) stop_one 1; stop_one 2 ;;
 stop-one) stop_one "$3" ;;
 start-one) start_one "$3" ;;
-*) echo "usage: cluster.sh start DIR HTTP1 HTTP2 | stop DIR | stop-one DIR N | start-one DIR N" >&2; exit 2 ;;
+*) echo "usage: cluster.sh start DIR HTTP1 HTTP2 [PASSWORD] | stop DIR | stop-one DIR N | start-one DIR N" >&2; exit 2 ;;
 esac
