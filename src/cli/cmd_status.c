@@ -40,6 +40,11 @@ static int print_json(const char *db, const struct otw_capstatus *s)
     json_t *root = json_object(), *ifs = json_array();
     int rc;
 
+    if (otw_store_remote_get()->uri[0] != '\0')
+        json_object_set_new(root, "remote_store",
+                            json_pack("{s:s, s:s, s:s}", "uri", otw_store_remote_get()->uri,
+                                      "cluster", otw_store_remote_get()->cluster, "node",
+                                      otw_store_node()));
     json_object_set_new(root, "database",
                         json_pack("{s:s, s:I, s:I}", "path", db, "bytes", (json_int_t)s->db_bytes,
                                   "wal_bytes", (json_int_t)s->wal_bytes));
@@ -79,6 +84,11 @@ static void print_table(const char *db, const struct otw_capstatus *s)
     char a[32], b[32], c[32];
     int64_t now = otw_now_us();
 
+    if (otw_store_remote_get()->uri[0] != '\0')
+        printf("store         %s, node %s%s%s (`otwatch store status` for more)\n",
+               otw_store_remote_get()->uri, otw_store_node(),
+               otw_store_remote_get()->cluster[0] ? ", cluster " : "",
+               otw_store_remote_get()->cluster);
     printf("database      %s: %s (file %s + wal %s)\n", db,
            otw_fmt_bytes((uint64_t)(s->db_bytes + s->wal_bytes), a, sizeof(a)),
            otw_fmt_bytes((uint64_t)s->db_bytes, b, sizeof(b)),
