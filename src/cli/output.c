@@ -293,6 +293,9 @@ json_t *otw_out_session_json(const struct otw_session_row *r, const struct otw_a
         json_object_set_new(o, kv[i].key, v);
     }
     add_app(o, r);
+    /* the sensor that saw it (a store shared by several nodes) */
+    if (r->node[0])
+        json_object_set_new(o, "observer.name", json_string(r->node));
     return o;
 }
 
@@ -311,11 +314,20 @@ static void csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* A NODE column after POINT when the store is shared by several nodes
+ * (store_remote.h): its rows say which sensor saw them. */
+static bool node_column(void)
+{
+    return otw_store_remote_get()->uri[0] != '\0';
+}
+
 static void table_header(FILE *f)
 {
-    fprintf(f, "%-19s %8s %-5s %-21s %-21s %-11s %7s %7s %9s %9s %-12s %s\n", "START (UTC)",
+    bool node = node_column();
+
+    fprintf(f, "%-19s %8s %-5s %-21s %-21s %-11s %7s %7s %9s %9s %-12s %s%s\n", "START (UTC)",
             "DUR", "PROTO", "SOURCE", "DESTINATION", "STATE", "PKTS>", "<PKTS", "BYTES>",
-            "<BYTES", "APP", "POINT");
+            "<BYTES", "APP", node ? "POINT        " : "POINT", node ? "NODE" : "");
 }
 
 void otw_out_begin(FILE *f, enum otw_out_format fmt)
@@ -406,12 +418,13 @@ void otw_out_session_ex(FILE *f, enum otw_out_format fmt, const struct otw_sessi
         for (char *c = app; *c; c++)
             if (*c == ' ')
                 *c = ',';
-        fprintf(f, "%-19s %8s %-5s %-21s %-21s %-11s %7llu %7llu %9s %9s %-12s %s\n",
+        fprintf(f, "%-19s %8s %-5s %-21s %-21s %-11s %7llu %7llu %9s %9s %-12s %*s%s%s\n",
                 otw_time_format_short(s->first_us, t, sizeof(t)), d,
                 otw_out_transport(s->proto, pb, sizeof(pb)), src, dst, st,
                 (unsigned long long)s->src.packets, (unsigned long long)s->dst.packets,
                 otw_fmt_bytes(s->src.bytes, b1, sizeof(b1)),
-                otw_fmt_bytes(s->dst.bytes, b2, sizeof(b2)), app, r->point[0] ? r->point : "-");
+                otw_fmt_bytes(s->dst.bytes, b2, sizeof(b2)), app, r->node[0] ? -12 : 0,
+                r->point[0] ? r->point : "-", r->node[0] ? " " : "", r->node);
         return;
     }
     {

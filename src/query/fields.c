@@ -133,6 +133,8 @@ static const struct otw_field base_fields[OTW_F_APP] = {
      "capture point name given to import --point"},
     {OTW_F_FILE, "file", "otwatch.file", OTW_FT_STRING, OTW_FF_NOECS, NONE, NULL,
      "path of the capture file the session came from"},
+    {OTW_F_NODE, "node", "observer.name", OTW_FT_STRING, 0, NONE, NULL,
+     "name of the sensor that saw the session (node = in its config; a SQLite store: this node)"},
     {OTW_F_SEGMENT, "segment", "otwatch.segment", OTW_FT_INT, OTW_FF_NOECS, U16, NULL,
      "record number within a long session split at the maximum length (0 first)"},
     {OTW_F_CONTINUED, "continued", "otwatch.continued", OTW_FT_BOOL, OTW_FF_NOECS, NONE, NULL,

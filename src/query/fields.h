@@ -43,7 +43,8 @@ enum otw_field_id {
     OTW_F_VLAN, OTW_F_COMMUNITY_ID, OTW_F_STATE, OTW_F_PROTOCOLS,
     OTW_F_ICMP_TYPE, OTW_F_ICMP_CODE,
     OTW_F_START, OTW_F_STOP, OTW_F_DURATION,
-    OTW_F_ID, OTW_F_POINT, OTW_F_FILE, OTW_F_SEGMENT, OTW_F_CONTINUED, OTW_F_END_REASON,
+    OTW_F_ID, OTW_F_POINT, OTW_F_FILE, OTW_F_NODE, OTW_F_SEGMENT, OTW_F_CONTINUED,
+    OTW_F_END_REASON,
     OTW_F_PROTOCOL_GUESS,
     OTW_F_BASELINE, OTW_F_BASELINE_CATEGORY,   /* the session's baseline entries */
     OTW_F_APP,      /* every application parser field (modbus.func ...): see name */

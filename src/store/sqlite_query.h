@@ -1,6 +1,7 @@
 /*
  * sqlite_query.h - query expressions (query/query.h) compiled to a SQLite
- * WHERE clause with ? parameters. Internal to src/store/.
+ * WHERE clause with ? parameters: the SQLite dialect of the compiler in
+ * sqlq.h. Internal to src/store/.
  *
  * The clause refers to the sessions table by its name ("sessions.src_ip"), so
  * the SELECT must name the table `sessions` without an alias (joins to points
@@ -23,25 +24,7 @@
 
 #include "core/common.h"
 #include "query/query.h"
-
-#define OTW_SQLQ_MAX_SQL (1u << 20)   /* bytes of WHERE text */
-#define OTW_SQLQ_MAX_BINDS 8192       /* below SQLite's 32766 variables, with room for the caller */
-
-enum otw_sqlq_type { OTW_SQLQ_INT = 0, OTW_SQLQ_TEXT, OTW_SQLQ_BLOB };
-
-struct otw_sqlq_val {
-    enum otw_sqlq_type type;
-    int64_t i;      /* INT */
-    void *p;        /* TEXT (NUL-terminated) or BLOB; owned by the otw_sqlq */
-    size_t len;     /* TEXT/BLOB bytes, without the NUL */
-};
-
-struct otw_sqlq {
-    char *where;                /* NUL-terminated boolean expression; "1" matches all */
-    size_t where_len, where_cap;
-    struct otw_sqlq_val *binds; /* binds[k] is the (k+1)-th ? in `where` */
-    size_t nbinds, binds_cap;
-};
+#include "store/sqlq.h"
 
 /* Compiles q (NULL or an empty query: "1") into *out, which the caller frees
  * with otw_sqlq_free() whether or not this succeeds. */
@@ -63,7 +46,6 @@ int otw_sqlq_app_probe(const struct otw_qnode *n, struct otw_sqlq *out, struct o
  * (SQLITE_TRANSIENT): out may be freed before the statement is stepped.
  * Returns 0 or OTW_ESTORE. */
 int otw_sqlq_bind(sqlite3_stmt *st, const struct otw_sqlq *q, int first_index);
-void otw_sqlq_free(struct otw_sqlq *q);
 
 /* The ORDER BY list for sorting by `field` (either naming; NULL: starttime),
  * e.g. "sessions.dst_port DESC, sessions.id DESC"; the id makes the order
