@@ -6,7 +6,7 @@ pkgs=(build-essential clang cmake pkg-config
       libpcap-dev libsqlite3-dev libjansson-dev zlib1g-dev libssl-dev libxxhash-dev
       libcurl4-openssl-dev libsodium-dev rsyslog openssl libmicrohttpd-dev
       chromium fonts-ipafont-gothic
-      libcmocka-dev tshark tcpdump python3 sqlite3 iproute2 iputils-ping curl procps
+      libcmocka-dev tshark tcpdump python3 sqlite3 iproute2 iputils-ping curl procps gdb
       tzdata ieee-data
       clickhouse-server clickhouse-client)
 # clickhouse-server: the ClickHouse tests start their own servers as plain

@@ -44,6 +44,9 @@ int otw_cli_store_setup(int *argc, char **argv)
     }
     argv[n] = NULL;
     *argc = n;
+    /* Commands without --config (sessions, pcap, ...) read $OTWATCH_CONFIG, as serve does. */
+    if (cfgpath == NULL && getenv("OTWATCH_CONFIG") != NULL && getenv("OTWATCH_CONFIG")[0] != '\0')
+        cfgpath = getenv("OTWATCH_CONFIG");
     if (cfg == NULL) {
         fprintf(stderr, "otwatch: out of memory\n");
         return 2;

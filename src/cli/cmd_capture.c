@@ -305,6 +305,10 @@ static int apply(struct copts *o, const char *key, const char *val, const char *
             rc = OTW_ENOMEM;
         else if (otw_config_set(o->settings, key, val, where) != 0)
             rc = OTW_ENOMEM;
+    } else if (!strcmp(key, "store") || !strcmp(key, "node") ||
+               !strncmp(key, "clickhouse.", 11) || !strncmp(key, "sensor.", 7)) {
+        /* the remote store's settings: read for every command by main()
+         * (otw_cli_store_setup, store_remote.h), which checks them */
     } else if (!strcmp(key, "parsers") || !strcmp(key, "quiet") || !strcmp(key, "verbose")) {
         if (!parse_bool(val, &b)) {
             fprintf(stderr, "otwatch capture: %s: %s takes yes or no\n", where, key);

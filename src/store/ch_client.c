@@ -436,6 +436,31 @@ static int server_error(struct otw_chc *c, const char *text, size_t len, struct 
     n = strlen(msg);
     /* 60 unknown table, 81 unknown database: the schema was not made. */
     noschema = n >= 9 && (memcmp(msg, "Code: 60,", 9) == 0 || memcmp(msg, "Code: 81,", 9) == 0);
+    /* 279: another server of the cluster (a shard) did not answer; the lines
+     * after the first say which: "... Connection refused (HOST:PORT), ...". */
+    if (n >= 10 && memcmp(msg, "Code: 279,", 10) == 0) {
+        const char *end = code + len, *p = memchr(code, '\n', len), *e;
+        char shard[128] = "";
+
+        for (; p != NULL && p < end && (p = memchr(p, '(', (size_t)(end - p))) != NULL; p++) {
+            size_t w;
+
+            if ((e = memchr(p, ')', (size_t)(end - p))) == NULL)
+                break;
+            w = (size_t)(e - p);    /* "(HOST:PORT" */
+            if (w > 3 && w < sizeof(shard) && memchr(p, ':', w) != NULL &&
+                memchr(p, ' ', w) == NULL) {
+                memcpy(shard, p + 1, w - 1);
+                shard[w - 1] = '\0';
+                break;
+            }
+        }
+        otw_err_set(err, -1,
+                    "clickhouse %s:%d: a shard of the cluster did not answer (%s), so there is no "
+                    "whole answer: start that server again (Code: 279)",
+                    c->url.host, c->url.port, shard[0] ? shard : "the server did not say which");
+        return OTW_ESTORE;
+    }
     otw_err_set(err, -1, "clickhouse %s:%d: %s%s", c->url.host, c->url.port,
                 n ? msg : "error without text",
                 noschema ? " (run `otwatch store init` on every ClickHouse server first)" : "");

@@ -37,6 +37,7 @@
 #include "store/store.h"
 #include "store/store_remote.h"
 #include "store/capstatus.h"
+#include "store/ch_detect.h"
 
 /* One table of the schema: the local table's columns and engine; the
  * Distributed table's sharding expression. */
@@ -93,10 +94,14 @@ const char *otw_ch_read_table(const struct otw_ch *ch, const char *name, char *b
 const char *otw_ch_write_table(const struct otw_ch *ch, const char *name, char *buf, size_t len);
 
 /* Batching and the spool (ch_spool.c). Adds one row (RowBinary bytes) to
- * table's batch; sends the batch when it is full. Never fails for an
- * unreachable server: the batch goes to the spool; OTW_EIO only when the
- * spool cannot be written either (then the rows are lost and it says so
- * loudly, once a minute). */
+ * table's batch; sends the batch when it is full (batch_rows) or a second
+ * old. table and columns must outlive the handle (static strings, e.g. an
+ * otw_ch_table's name and columns; "name Type, ..." or names only). Never
+ * fails for an unreachable server or an error a retry may fix: the batch
+ * goes to the spool; when the spool is full or cannot be written, the rows
+ * are dropped, counted and said loudly (once a minute) and it still
+ * returns 0, so a capture goes on. Errors: a server refusing the rows as
+ * wrong (the batch is dropped), out of memory. */
 int otw_ch_batch_add(struct otw_ch *ch, const char *table, const char *columns, const void *row,
                      size_t len, struct otw_err *err);
 /* Sends every batch now (end of a file, close, the writer's second). */
@@ -104,6 +109,13 @@ int otw_ch_flush(struct otw_ch *ch, struct otw_err *err);
 /* Sends what the spool holds, oldest first; stops at the first failure.
  * *sent, *left: batches sent and still spooled. */
 int otw_ch_spool_drain(struct otw_ch *ch, uint64_t *sent, uint64_t *left, struct otw_err *err);
+/* Sends the batches whose oldest row is about a second old (a live commit). */
+int otw_ch_flush_aged(struct otw_ch *ch, struct otw_err *err);
+/* Forgets the rows not sent yet (an abandoned file). */
+void otw_ch_batches_discard(struct otw_ch *ch);
+/* At close, after the last flush: says what waits in the spool or was
+ * lost, frees priv[0] and priv[1] (ch_spool.c's and ch_sessions.c's). */
+void otw_ch_writes_done(struct otw_ch *ch);
 
 /* Schema (ch_schema.c): creates the database and every table on the server
  * of c (IF NOT EXISTS), the Distributed tables when cluster is not empty,

@@ -64,7 +64,7 @@ static int sensor_line(void *ctx, const char *key, const char *value, const char
     struct otw_err *err = ctx;
     const char *name = key + strlen("sensor.");
 
-    if (strcmp(name, "token") == 0)
+    if (strcmp(name, "token") == 0 || strcmp(name, "ca") == 0)
         return 0;
     if (!node_name_ok(name) || strlen(name) >= sizeof(g_sensors[0].node) ||
         strlen(value) >= sizeof(g_sensors[0].url) ||
@@ -106,6 +106,8 @@ int otw_store_remote_load(const struct otw_config *c, const char *uri_override,
                            otw_config_get(c, "clickhouse.spool"), "clickhouse.spool", err);
         rc |= copy_setting(r->sensor_token, sizeof(r->sensor_token),
                            otw_config_get(c, "sensor.token"), "sensor.token", err);
+        rc |= copy_setting(r->sensor_ca, sizeof(r->sensor_ca), otw_config_get(c, "sensor.ca"),
+                           "sensor.ca", err);
         if (rc != 0)
             return OTW_EINVAL;
         if (otw_config_int(c, "clickhouse.spool_max_mb", 1024, 1, 1 << 24, &v, err) != 0)
@@ -208,6 +210,7 @@ void otw_ch_close(struct otw_ch *ch)
         return;
     if (!ch->read_only && otw_ch_flush(ch, &err) != 0)
         fprintf(stderr, "otwatch: warning: %s\n", err.msg);
+    otw_ch_writes_done(ch);
     for (size_t i = 0; i < ch->nbatches; i++)
         otw_sb_free(&ch->batches[i].rows);
     free(ch->batches);
