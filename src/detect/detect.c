@@ -1632,6 +1632,7 @@ struct otw_detect *otw_detect_new(struct otw_store *st, const struct otw_config 
     memset(&q, 0, sizeof(q));
     q.status = -2;
     q.kind = -1;
+    q.this_node = true;
     if (otw_store_alerts_query(st, &q, load_alert, d, err) != 0)
         goto fail;
     if ((d->out = otw_alertout_new(cfg, err)) == NULL)
@@ -1944,10 +1945,13 @@ int otw_detect_save(struct otw_detect *d, struct otw_store *st, struct otw_err *
      * minute. */
     if (d->file_id == 0 && time(NULL) - d->labels_at >= 60) {
         char mode[32];
-        if (d->labels_at != 0 && (rc = otw_assets_refresh_labels(d->as, st, err)) != 0)
+        /* (a remote store that cannot be reached now: try again in a minute) */
+        if (d->labels_at != 0 && (rc = otw_assets_refresh_labels(d->as, st, err)) != 0 &&
+            rc != OTW_EIO)
             return rc;
         /* and `otwatch baseline mode protecting` takes effect without a restart */
-        if ((rc = otw_store_bl_meta_get(st, "mode", mode, sizeof(mode), err)) < 0)
+        if ((rc = otw_store_bl_meta_get(st, "mode", mode, sizeof(mode), err)) < 0 &&
+            rc != OTW_EIO)
             return rc;
         if (rc == 1 && otw_bl_mode_parse(mode) >= 0)
             otw_baseline_set_mode(d->bl, otw_bl_mode_parse(mode));

@@ -71,6 +71,8 @@ static int step_done(struct otw_store *st, sqlite3_stmt *s, struct otw_err *err,
 int otw_store_alert_put(struct otw_store *st, struct otw_alert *a, int64_t file_id,
                         uint64_t file_count, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_alert_put(st, a, file_id, file_count, err);
     sqlite3_stmt *s = NULL;
     int rc = OTW_ESTORE;
     int64_t now = wall_us();
@@ -150,6 +152,8 @@ out:
 int otw_store_alert_evidence_add(struct otw_store *st, int64_t alert_id, uint64_t uid,
                                  int64_t file_id, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_alert_evidence_add(st, alert_id, uid, file_id, err);
     sqlite3_stmt *s = NULL;
     int rc;
 
@@ -171,6 +175,8 @@ int otw_store_alert_evidence_add(struct otw_store *st, int64_t alert_id, uint64_
 int otw_store_alerts_query(struct otw_store *st, const struct otw_alert_query *q, otw_alert_cb cb,
                            void *ctx, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_alerts_query(st, q, cb, ctx, err);
     sqlite3_stmt *s = NULL;
     char sql[1400];
     int n, step, rc = OTW_ESTORE;
@@ -267,6 +273,8 @@ out:
 int otw_store_alert_evidence(struct otw_store *st, int64_t alert_id, otw_alert_uid_cb cb,
                              void *ctx, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_alert_evidence(st, alert_id, cb, ctx, err);
     sqlite3_stmt *s = NULL;
     int step, rc = OTW_ESTORE;
 
@@ -293,6 +301,8 @@ out:
 int otw_store_alert_sessions(struct otw_store *st, int64_t alert_id, otw_session_cb cb,
                              void *ctx, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_alert_sessions(st, alert_id, cb, ctx, err);
     sqlite3_stmt *s = NULL;
     int step, rc = OTW_ESTORE;
 
@@ -325,6 +335,8 @@ out:
 int otw_store_alert_set_status(struct otw_store *st, int64_t id, int status, const char *by,
                                const char *note, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_alert_set_status(st, id, status, by, note, err);
     sqlite3_stmt *s = NULL;
     int rc = OTW_ESTORE;
 
@@ -355,6 +367,8 @@ out:
 
 int otw_store_alerts_forget_file(struct otw_store *st, int64_t file_id, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_alerts_forget_file(st, file_id, err);
     static const char *const sql[] = {
         "UPDATE alerts SET count = count - (SELECT f.count FROM alert_files f"
         " WHERE f.alert_id = alerts.id AND f.file_id = ?1)"

@@ -64,6 +64,8 @@ static bool key_col(sqlite3_stmt *s, int col, uint8_t key[16], uint8_t *keylen)
 int otw_store_assets_put(struct otw_store *st, const struct otw_asset_batch *b,
                          struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_assets_put(st, b, err);
     sqlite3_stmt *sr = NULL, *sf = NULL, *sb = NULL;
     int rc = OTW_ESTORE;
 
@@ -205,6 +207,8 @@ static int read_labels(struct otw_store *st, const struct otw_asset_readers *rd,
 int otw_store_assets_read_labels(struct otw_store *st, const struct otw_asset_readers *rd,
                                  void *ctx, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_assets_read_labels(st, rd, ctx, err);
     int rc = read_labels(st, rd, ctx, err);
 
     if (rc == 0)
@@ -215,6 +219,8 @@ int otw_store_assets_read_labels(struct otw_store *st, const struct otw_asset_re
 int otw_store_assets_read(struct otw_store *st, const struct otw_asset_readers *rd, void *ctx,
                           struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_assets_read(st, rd, ctx, err);
     sqlite3_stmt *s = NULL;
     int r, rc = 0;
 
@@ -287,6 +293,8 @@ int otw_store_assets_read(struct otw_store *st, const struct otw_asset_readers *
 int otw_store_asset_label_set(struct otw_store *st, const struct otw_asset_label_row *l,
                               struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_asset_label_set(st, l, err);
     sqlite3_stmt *s = NULL;
     int rc = 0;
 
@@ -308,6 +316,8 @@ int otw_store_asset_label_set(struct otw_store *st, const struct otw_asset_label
 int otw_store_asset_label_unset(struct otw_store *st, const uint8_t *key, size_t keylen,
                                 struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_asset_label_unset(st, key, keylen, err);
     sqlite3_stmt *s = NULL;
     int rc = 0;
 
@@ -324,6 +334,8 @@ int otw_store_asset_label_unset(struct otw_store *st, const uint8_t *key, size_t
 
 int otw_store_assets_clear(struct otw_store *st, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_assets_clear(st, err);
     return otw_sqlite_exec(st,
                            "DELETE FROM assets; DELETE FROM asset_facts;"
                            " DELETE FROM asset_bindings;",

@@ -163,6 +163,8 @@ static void read_entry(sqlite3_stmt *s, struct otw_bl_entry *e)
 int otw_store_bl_entries(struct otw_store *st, otw_bl_entry_cb cb, void *ctx,
                          struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_entries(st, cb, ctx, err);
     sqlite3_stmt *s = NULL;
     struct otw_bl_entry e;
     int rc = OTW_ESTORE, r;
@@ -192,6 +194,8 @@ out:
 int otw_store_bl_entry_get(struct otw_store *st, int64_t id, struct otw_bl_entry *e,
                            struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_entry_get(st, id, e, err);
     sqlite3_stmt *s = NULL;
     int rc = OTW_ESTORE, r;
 
@@ -277,6 +281,8 @@ out:
 int otw_store_bl_entry_observed(struct otw_store *st, struct otw_bl_entry *e,
                                 struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_entry_observed(st, e, err);
     return upsert(st, e,
                   "sessions = excluded.sessions, bytes = excluded.bytes, "
                   "first_us = excluded.first_us, last_us = excluded.last_us, "
@@ -288,6 +294,8 @@ int otw_store_bl_entry_observed(struct otw_store *st, struct otw_bl_entry *e,
 
 int otw_store_bl_entry_put(struct otw_store *st, struct otw_bl_entry *e, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_entry_put(st, e, err);
     return upsert(st, e,
                   "status = excluded.status, category = excluded.category, "
                   "sessions = excluded.sessions, bytes = excluded.bytes, "
@@ -309,6 +317,8 @@ static int changes_or_notfound(struct otw_store *st, int64_t id, struct otw_err 
 int otw_store_bl_entry_set(struct otw_store *st, int64_t id, int status, int category,
                            const char *note, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_entry_set(st, id, status, category, note, err);
     sqlite3_stmt *s = NULL;
     int rc = OTW_ESTORE;
 
@@ -337,6 +347,8 @@ out:
 
 int otw_store_bl_entry_delete(struct otw_store *st, int64_t id, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_entry_delete(st, id, err);
     sqlite3_stmt *s = NULL;
     int rc = OTW_ESTORE;
 
@@ -355,6 +367,8 @@ out:
 
 int otw_store_bl_approve_all(struct otw_store *st, uint64_t *n, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_approve_all(st, n, err);
     if (otw_sqlite_exec(st, "UPDATE baseline_entries SET status = 1 WHERE status != 1", err) != 0)
         return OTW_ESTORE;
     if (n != NULL)
@@ -367,6 +381,8 @@ int otw_store_bl_approve_all(struct otw_store *st, uint64_t *n, struct otw_err *
 int otw_store_bl_devices(struct otw_store *st, otw_bl_device_cb cb, void *ctx,
                          struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_devices(st, cb, ctx, err);
     sqlite3_stmt *s = NULL;
     struct otw_bl_device d;
     int rc = OTW_ESTORE, r;
@@ -405,6 +421,8 @@ out:
 int otw_store_bl_device_put(struct otw_store *st, const struct otw_bl_device *d,
                             struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_device_put(st, d, err);
     sqlite3_stmt *s = NULL;
     int rc = OTW_ESTORE;
 
@@ -437,6 +455,8 @@ out:
 int otw_store_bl_windows(struct otw_store *st, otw_bl_window_cb cb, void *ctx,
                          struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_windows(st, cb, ctx, err);
     sqlite3_stmt *s = NULL;
     struct otw_bl_window w;
     int rc = OTW_ESTORE, r;
@@ -468,6 +488,8 @@ out:
 int otw_store_bl_window_put(struct otw_store *st, const struct otw_bl_window *w,
                             struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_window_put(st, w, err);
     sqlite3_stmt *s = NULL;
     int rc = OTW_ESTORE;
 
@@ -490,6 +512,8 @@ out:
 
 int otw_store_bl_window_delete(struct otw_store *st, const char *name, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_window_delete(st, name, err);
     sqlite3_stmt *s = NULL;
     int rc = OTW_ESTORE;
 
@@ -514,6 +538,8 @@ out:
 
 int otw_store_bl_rules(struct otw_store *st, otw_bl_rule_cb cb, void *ctx, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_rules(st, cb, ctx, err);
     sqlite3_stmt *s = NULL;
     struct otw_bl_rule r;
     int rc = OTW_ESTORE, x;
@@ -551,6 +577,8 @@ out:
 
 int otw_store_bl_rule_add(struct otw_store *st, struct otw_bl_rule *r, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_rule_add(st, r, err);
     sqlite3_stmt *s = NULL;
     int rc = OTW_ESTORE;
 
@@ -590,6 +618,8 @@ out:
 int otw_store_bl_meta_get(struct otw_store *st, const char *key, char *value, size_t len,
                           struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_meta_get(st, key, value, len, err);
     sqlite3_stmt *s = NULL;
     int rc = OTW_ESTORE, r;
 
@@ -612,6 +642,8 @@ int otw_store_bl_meta_get(struct otw_store *st, const char *key, char *value, si
 int otw_store_bl_meta_set(struct otw_store *st, const char *key, const char *value,
                           struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_meta_set(st, key, value, err);
     sqlite3_stmt *s = NULL;
     int rc = OTW_ESTORE;
 
@@ -634,6 +666,8 @@ out:
 
 int otw_store_bl_clear(struct otw_store *st, struct otw_err *err)
 {
+    if (st->ch != NULL)
+        return otw_ch_bl_clear(st, err);
     return otw_sqlite_exec(st,
                            "DELETE FROM baseline_rules; DELETE FROM baseline_windows; "
                            "DELETE FROM baseline_entries; DELETE FROM baseline_devices; "

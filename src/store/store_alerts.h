@@ -36,6 +36,7 @@ struct otw_alert_query {
     int64_t since_us, until_us;     /* 0: unbounded; alerts last seen >= since, first < until */
     int64_t id;             /* > 0: only this one */
     int64_t limit;          /* <= 0: no limit */
+    bool this_node;         /* only the alerts this node raised (a shared store's detector) */
 };
 /* Extra columns of a listed alert (who set its status, when). */
 struct otw_alert_meta {
