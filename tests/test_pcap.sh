@@ -373,7 +373,7 @@ build_driver() {
     fi
     $cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -O1 $flags -I"$SRC/src" -I"$BUILD/gen" \
         -o "$W/drive" "$SRC/tests/pcapstore_drive.c" "$LIB" \
-        $(pkg-config --libs libpcap sqlite3 jansson zlib libcrypto libxxhash) -lpthread -lm \
+        $(pkg-config --libs libpcap sqlite3 jansson zlib libcrypto libxxhash libcurl libsodium libmicrohttpd) -lpthread -lm \
         >cc.out 2>&1 || fail "building tests/pcapstore_drive.c: $(head -c 800 cc.out | tr '\n' '|')" || return 1
     DRIVE=$W/drive
 }

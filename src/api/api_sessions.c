@@ -9,6 +9,7 @@
  *   GET /api/sessions/{id}          GET /api/sessions/{id}/pcap
  *   GET /api/pcap?expr=&since=&until=
  *   GET /api/fields                 GET /api/query/check?expr=
+ *   GET /api/node/pcap?ids=ID,ID... or ?expr=&since=&until=   (another node)
  *
  * Paging through millions of rows is keyset paging: the cursor names the
  * last row's sort value and id, and the next page is the rows after it in
@@ -21,6 +22,13 @@
  * a string compared literally. A syntax error comes back as
  * {"error": {"code": "query_syntax", "kind": ..., "column": N, "args": {...},
  * "suggest": [...]}} for the UI to word in the user's language.
+ *
+ * Packets with several nodes (issue 8, cli/pcap_nodes.c): a session another
+ * node saw has its packets there; the downloads fetch them from that
+ * sensor's serve (sensor.NAME), a sensor that cannot answer is a 502
+ * "sensor" error naming it. /api/node/pcap is that sensor side: no login
+ * but the shared sensor.token (server.c, OTW_ACCESS_NODE), and only the
+ * packets of this node's own sessions, from its own files.
  *
  * Names and roles of hosts come from the asset labels, loaded per request
  * on the request's thread (the store handle is per thread too): nothing is
@@ -517,7 +525,8 @@ static int path_id(const struct otw_http_req *req, struct otw_http_resp *resp, i
     char *end;
     long long v;
 
-    if (s == NULL || s[0] < '0' || s[0] > '9' || strlen(s) > 18)
+    /* 19 digits: the ids of a shared store use 63 bits (ch_int.h) */
+    if (s == NULL || s[0] < '0' || s[0] > '9' || strlen(s) > 19)
         goto bad;
     errno = 0;
     v = strtoll(s, &end, 10);
@@ -630,9 +639,17 @@ static int tmpfile_fd(void)
     return fd;
 }
 
-/* Writes the packets of sq into a temporary file and sends it. */
+/* send_pcap's flags */
+enum {
+    PCAP_NODE_REQUEST = 1,      /* another node asks: this node's sessions only, never passed on */
+    PCAP_NG = 2,                /* always pcapng */
+};
+
+/* Writes the packets of sq into a temporary file and sends it. expr: the
+ * expression's text (for the sensors of a large result). */
 static int send_pcap(struct otw_http_req *req, struct otw_http_resp *resp,
-                     const struct otw_session_query *sq, int64_t max, const char *base)
+                     const struct otw_session_query *sq, int64_t max, const char *base,
+                     const char *expr, unsigned flags)
 {
     struct otw_pcap_out po;
     struct otw_store *st;
@@ -660,7 +677,14 @@ static int send_pcap(struct otw_http_req *req, struct otw_http_resp *resp,
     memset(&po, 0, sizeof(po));
     po.max_sessions = max;
     po.warn = pcap_warn;
-    rc = otw_pcap_write(st, sq, f, &po, &err);
+    po.pcapng = (flags & PCAP_NG) != 0;
+    if (flags & PCAP_NODE_REQUEST) {
+        po.only_node = otw_store_node();
+        rc = otw_pcap_write(st, sq, f, &po, &err);
+    } else {
+        po.expr = expr != NULL && expr[0] != '\0' ? expr : NULL;
+        rc = otw_pcap_write_nodes(st, sq, f, &po, &err);
+    }
     if (fflush(f) != 0 && rc == 0) {
         rc = OTW_EIO;
         otw_err_set(&err, -1, "temporary file: %s", strerror(errno));
@@ -668,6 +692,9 @@ static int send_pcap(struct otw_http_req *req, struct otw_http_resp *resp,
     fclose(f);
     if (rc != 0) {
         close(fd);
+        if (po.failed_node[0] != '\0')
+            return otw_http_error(resp, 502, "sensor",
+                                  json_pack("{s:s}", "sensor", po.failed_node), "%s", err.msg);
         if (po.too_many)
             return otw_http_error(resp, 400, "too_many_sessions",
                                   json_pack("{s:I}", "limit", (json_int_t)max), "%s", err.msg);
@@ -705,7 +732,7 @@ static int h_session_pcap(struct otw_http_req *req, struct otw_http_resp *resp)
         return otw_http_error(resp, 500, "internal", NULL, "out of memory");
     sq.expr = q;
     snprintf(base, sizeof(base), "session-%lld", (long long)id);
-    send_pcap(req, resp, &sq, 1, base);
+    send_pcap(req, resp, &sq, 1, base, NULL, 0);
     otw_query_free(q);
     return 0;
 }
@@ -716,7 +743,81 @@ static int h_pcap(struct otw_http_req *req, struct otw_http_resp *resp)
     struct otw_query *q = NULL;
 
     if (parse_filter(req, resp, &sq, &q) == 0)
-        send_pcap(req, resp, &sq, PCAP_MAX_SESSIONS, "otwatch-sessions");
+        send_pcap(req, resp, &sq, PCAP_MAX_SESSIONS, "otwatch-sessions", otw_http_arg(req, "expr"),
+                  0);
+    otw_query_free(q);
+    return 0;
+}
+
+/* --- GET /api/node/pcap: another node asks for packets ------------------------------- */
+
+#define NODE_MAX_IDS 128    /* 128 ids of 19 digits stay below the 4096 bytes of an expression */
+
+/* ids=ID,ID,...: decimal session ids (positive, 63 bits) into
+ * "id == [ID, ID]": our own text, made from the numbers read. */
+static char *ids_expr(const char *ids)
+{
+    size_t n = strlen(ids), k, count = 0, cap = n * 2 + 16;
+    const char *p = ids;
+    char *e;
+
+    if (n == 0 || n > NODE_MAX_IDS * 20 || (e = malloc(cap)) == NULL)
+        return NULL;
+    k = (size_t)snprintf(e, cap, "id == [");
+    for (;;) {
+        char *end;
+        long long v;
+
+        if (*p < '1' || *p > '9')
+            break;
+        errno = 0;
+        v = strtoll(p, &end, 10);
+        if (errno != 0 || v <= 0 || (*end != ',' && *end != '\0') || ++count > NODE_MAX_IDS)
+            break;
+        k += (size_t)snprintf(e + k, cap - k, "%s%lld", count > 1 ? ", " : "", v);
+        if (*end == '\0') {
+            snprintf(e + k, cap - k, "]");
+            return e;
+        }
+        p = end + 1;
+    }
+    free(e);
+    return NULL;
+}
+
+static int h_node_pcap(struct otw_http_req *req, struct otw_http_resp *resp)
+{
+    struct otw_session_query sq;
+    struct otw_query *q = NULL;
+    const char *ids = otw_http_arg(req, "ids");
+    struct otw_qerr qe;
+    int64_t ng;
+    char *e;
+
+    if (otw_http_arg_int(req, resp, "pcapng", 0, 0, 1, &ng) != 0)
+        return 0;
+    if (ids == NULL) {
+        /* an expression and range, as /api/pcap */
+        if (parse_filter(req, resp, &sq, &q) == 0)
+            send_pcap(req, resp, &sq, PCAP_MAX_SESSIONS, "otwatch-node", NULL,
+                      PCAP_NODE_REQUEST | (ng ? PCAP_NG : 0));
+        otw_query_free(q);
+        return 0;
+    }
+    if ((e = ids_expr(ids)) == NULL)
+        return otw_http_error(resp, 400, "bad_argument", json_pack("{s:s}", "name", "ids"),
+                              "ids: 1 to %d session ids (decimal), separated by commas",
+                              NODE_MAX_IDS);
+    memset(&sq, 0, sizeof(sq));
+    if (otw_query_parse(e, &q, &qe) != 0) {
+        free(e);
+        return otw_http_error(resp, 400, "bad_argument", json_pack("{s:s}", "name", "ids"),
+                              "ids: %s", qe.msg);
+    }
+    free(e);
+    sq.expr = q;
+    send_pcap(req, resp, &sq, NODE_MAX_IDS, "otwatch-node", NULL,
+              PCAP_NODE_REQUEST | (ng ? PCAP_NG : 0));
     otw_query_free(q);
     return 0;
 }
@@ -768,5 +869,6 @@ const struct otw_route otw_routes_sessions[] = {
     {"GET", "/api/pcap", OTW_ACCESS_VIEWER, h_pcap},
     {"GET", "/api/fields", OTW_ACCESS_VIEWER, h_fields},
     {"GET", "/api/query/check", OTW_ACCESS_VIEWER, h_query_check},
+    {"GET", "/api/node/pcap", OTW_ACCESS_NODE, h_node_pcap},
     {NULL, NULL, 0, NULL},
 };

@@ -105,6 +105,10 @@ enum otw_access {
     OTW_ACCESS_VIEWER = 0,  /* any logged-in user */
     OTW_ACCESS_ADMIN,       /* admins only: 403 "forbidden" for viewers */
     OTW_ACCESS_PUBLIC,      /* no login (login itself, first-run set-up, health) */
+    OTW_ACCESS_NODE,        /* another node (issue 8): no login; the header
+                             * "Authorization: Bearer <sensor.token>" (compared in
+                             * constant time), else 401 "node_token"; 403
+                             * "node_requests_off" when this node has no sensor.token */
 };
 
 typedef int (*otw_http_handler)(struct otw_http_req *req, struct otw_http_resp *resp);

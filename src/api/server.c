@@ -398,6 +398,12 @@ int otw_api_check(const struct otw_serve_opts *o, struct otw_err *err)
         return OTW_EINVAL;
     }
     /* Created (empty) when missing, so the interface shows nothing rather than failing. */
+    if (otw_store_remote_get()->sensor_token[0] != '\0' &&
+        strlen(otw_store_remote_get()->sensor_token) < 16) {
+        otw_err_set(err, -1, "sensor.token is too short to keep the packets safe: give at least "
+                    "16 characters (e.g. the output of `openssl rand -hex 32`)");
+        return OTW_EINVAL;
+    }
     if ((st = otw_store_open(o->db, false, err)) == NULL)
         return OTW_ESTORE;
     rc = otw_store_users_count(st, "admin", &admins, err);
@@ -769,6 +775,36 @@ static int find_user(struct reqctx *x, struct otw_http_req *req, struct otw_err 
     return 0;
 }
 
+/*
+ * A request of another node (OTW_ACCESS_NODE: a central viewer asking this
+ * sensor for packets): the shared secret sensor.token as a bearer token.
+ * Both sides are hashed first, so the comparison takes the same time
+ * whatever the length or the first differing byte. 0 accepted, 401 wrong
+ * or missing (logged with the client's address), 403 no token set here.
+ */
+static int node_auth(struct reqctx *x)
+{
+    const char *want = otw_store_remote_get()->sensor_token;
+    const char *h = MHD_lookup_connection_value(x->conn, MHD_HEADER_KIND, "Authorization");
+    unsigned char a[crypto_generichash_BYTES], b[crypto_generichash_BYTES];
+    struct otw_http_req req = {.api = x->api, .conn = x};
+    bool loop;
+
+    if (want[0] == '\0')
+        return 403;
+    if (h != NULL && strncasecmp(h, "Bearer ", 7) == 0) {
+        for (h += 7; *h == ' '; h++)
+            ;
+        crypto_generichash(a, sizeof(a), (const unsigned char *)h, strlen(h), NULL, 0);
+        crypto_generichash(b, sizeof(b), (const unsigned char *)want, strlen(want), NULL, 0);
+        if (sodium_memcmp(a, b, sizeof(a)) == 0)
+            return 0;
+    }
+    fprintf(stderr, "otwatch serve: packet request from %s refused: %s token\n",
+            otw_api_client(&req, &loop), h == NULL ? "no" : "wrong");
+    return 401;
+}
+
 static enum MHD_Result api_request(struct reqctx *x, const char *url, const char *method)
 {
     const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
@@ -815,11 +851,22 @@ static enum MHD_Result api_request(struct reqctx *x, const char *url, const char
     req.conn = x;
 
     otw_err_clear(&err);
-    if (find_user(x, &req, &err) != 0) {
+    if (route->access == OTW_ACCESS_NODE) {
+        int na = node_auth(x);
+
+        if (na == 403)
+            return send_error(x, true, 403, "node_requests_off",
+                              "this node takes no packet requests from other nodes "
+                              "(no sensor.token in its settings)", NULL);
+        if (na != 0)
+            return send_error(x, true, 401, "node_token",
+                              "missing or wrong \"Authorization: Bearer\" token (sensor.token)",
+                              NULL);
+    } else if (find_user(x, &req, &err) != 0) {
         otw_http_store_error(&resp, &err);
         goto send;
     }
-    if (route->access != OTW_ACCESS_PUBLIC) {
+    if (route->access == OTW_ACCESS_VIEWER || route->access == OTW_ACCESS_ADMIN) {
         if (req.user == NULL)
             return send_error(x, true, 401, "login_required", "log in first (POST /api/login)",
                               NULL);

@@ -23,6 +23,9 @@
  * so memory is one read buffer per file overlapping in time plus the list
  * of wanted sessions.
  *
+ * Sessions that another node saw (a store shared by several nodes, issue 8)
+ * have their packets on that node: pcap_nodes.c asks its serve for them.
+ *
  * Output: classic pcap (microsecond timestamps) when every candidate file
  * has one link type; pcapng with one interface per link type when they
  * differ (or with --pcapng).
@@ -181,6 +184,10 @@ struct pcapcmd {
     bool out_failed;
     bool lt_mismatch;
     bool oom;
+    const char *only_node;          /* non-NULL: sessions of other nodes are left out */
+    uint64_t other_node;            /* ... how many */
+    bool take_all;                  /* otw_pcap_merge: every packet of every file */
+    char last_warn[256];            /* the last warning, for the error when nothing is left */
     void (*warn)(void *ctx, const char *msg);  /* NULL: standard error */
     void *warn_ctx;
 };
@@ -196,6 +203,7 @@ static void pwarn(struct pcapcmd *pc, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    snprintf(pc->last_warn, sizeof(pc->last_warn), "%.250s", msg);
     if (pc->warn != NULL)
         pc->warn(pc->warn_ctx, msg);
     else
@@ -244,6 +252,12 @@ static int on_session(void *ctx, const struct otw_session_row *row)
     struct source *s;
     uint32_t src;
 
+    /* A session of another node has its packets there (pcap_nodes.c);
+     * one of no node is from this node's own SQLite file. */
+    if (pc->only_node != NULL && row->node[0] != '\0' && strcmp(row->node, pc->only_node) != 0) {
+        pc->other_node++;
+        return 0;
+    }
     if (source_of(pc, live, live ? row->point : row->file, &src) != 0 ||
         grow((void **)&pc->wants, &pc->capwants, pc->nwants, sizeof(*pc->wants)) != 0) {
         pc->oom = true;
@@ -568,6 +582,8 @@ static bool rec_matches(struct pcapcmd *pc, struct cand *c, const struct otw_rec
     struct otw_pkt p;
     uint8_t key[KEY_LEN];
 
+    if (pc->take_all)
+        return true;
     if (otw_decode(rec->linktype, rec->data, rec->caplen, rec->len, &p) != OTW_DEC_IP)
         return false;
     if (p.flags & OTW_PF_FRAG) {
@@ -788,9 +804,13 @@ static void usage(FILE *f)
             "`otwatch capture --pcap-dir`. Classic pcap (microsecond timestamps); pcapng\n"
             "with one interface per link type when the packets have several.\n"
             "  otwatch pcap 'ip == 10.0.0.5 && port.dst == 502' > modbus.pcap\n"
+            "With a store shared by several nodes (--store), the packets of sessions that\n"
+            "another node saw come from that sensor's `otwatch serve` (settings sensor.NAME,\n"
+            "sensor.token, sensor.ca), merged in time order.\n"
             "\n"
             "options:\n"
             "  --db PATH               database file (default: $OTWATCH_DB or ./otwatch.db)\n"
+            "  --config FILE           settings file (the sensors of a shared store)\n"
             "  --since T, --until T    sessions overlapping this time range (as `sessions`)\n"
             "  --limit N               at most N sessions (default: no limit)\n"
             "  -o, --output FILE       write to FILE instead of standard output\n"
@@ -894,6 +914,7 @@ int otw_pcap_write(struct otw_store *st, const struct otw_session_query *sq, FIL
     pc.pcapng = o->pcapng;
     pc.warn = o->warn;
     pc.warn_ctx = o->warn_ctx;
+    pc.only_node = o->only_node;
     o->sessions = o->packets = 0;
     o->too_many = false;
     otw_err_clear(err);
@@ -920,6 +941,12 @@ int otw_pcap_write(struct otw_store *st, const struct otw_session_query *sq, FIL
         goto out;
     }
     rc = OTW_ENOTFOUND;
+    if (pc.nwants == 0 && pc.other_node > 0) {
+        otw_err_set(err, -1, "none of the %llu matching session%s was seen by this node (%s)",
+                    (unsigned long long)pc.other_node, pc.other_node == 1 ? "" : "s",
+                    pc.only_node);
+        goto out;
+    }
     if (pc.nwants == 0) {
         otw_err_set(err, -1, "no session matches");
         goto out;
@@ -942,7 +969,8 @@ int otw_pcap_write(struct otw_store *st, const struct otw_session_query *sq, FIL
     (void)report_missing(&pc);
     if (pc.ncands == 0) {
         otw_err_set(err, -1, "nothing written: no packets of the %zu matching session%s are "
-                    "left", pc.nwants, pc.nwants == 1 ? "" : "s");
+                    "left%s%s", pc.nwants, pc.nwants == 1 ? "" : "s", pc.last_warn[0] ? ": " : "",
+                    pc.last_warn);
         goto out;
     }
     choose_format(&pc);
@@ -974,11 +1002,64 @@ out:
     return rc;
 }
 
+int otw_pcap_merge(const char *const *paths, size_t n, FILE *out, struct otw_pcap_out *o,
+                   struct otw_err *err)
+{
+    struct pcapcmd pc;
+    int rc = OTW_ENOTFOUND;
+
+    memset(&pc, 0, sizeof(pc));
+    pc.out = out;
+    pc.pcapng = o->pcapng;
+    pc.warn = o->warn;
+    pc.warn_ctx = o->warn_ctx;
+    pc.take_all = true;
+    o->packets = 0;
+    otw_err_clear(err);
+    for (size_t i = 0; i < n; i++) {
+        FILE *f = fopen(paths[i], "rb");
+        uint32_t magic = 0;
+
+        /* a pcapng input may hold several link types: so does the output */
+        if (f != NULL && fread(&magic, sizeof(magic), 1, f) == 1 && magic == 0x0A0D0D0A)
+            pc.pcapng = true;
+        if (f != NULL)
+            fclose(f);
+        if (cand_add(&pc, paths[i], 0, INT64_MIN, (int64_t)i) != 0) {
+            otw_err_set(err, -1, "out of memory");
+            rc = OTW_ENOMEM;
+            goto out;
+        }
+    }
+    choose_format(&pc);
+    if (merge(&pc) != 0) {
+        otw_err_set(err, -1, "out of memory");
+        rc = OTW_ENOMEM;
+        goto out;
+    }
+    o->packets = pc.written;
+    if (pc.out_failed) {
+        otw_err_set(err, -1, "writing: %s", strerror(errno));
+        rc = OTW_EIO;
+    } else if (pc.lt_mismatch) {
+        otw_err_set(err, -1, "the packets have more link types than one file can hold");
+        rc = OTW_EFORMAT;
+    } else if (pc.written == 0) {
+        otw_err_set(err, -1, "nothing written: the files held no packets");
+    } else {
+        rc = 0;
+    }
+out:
+    pcapcmd_free(&pc);
+    return rc;
+}
+
 int otw_cmd_pcap(int argc, char **argv)
 {
-    enum { O_DB = 256, O_SINCE, O_UNTIL, O_LIMIT, O_PCAPNG };
+    enum { O_DB = 256, O_SINCE, O_UNTIL, O_LIMIT, O_PCAPNG, O_CONFIG };
     static const struct option lo[] = {
         {"db", required_argument, NULL, O_DB},
+        {"config", required_argument, NULL, O_CONFIG},  /* read by cli_common.c */
         {"since", required_argument, NULL, O_SINCE},
         {"until", required_argument, NULL, O_UNTIL},
         {"limit", required_argument, NULL, O_LIMIT},
@@ -1018,6 +1099,7 @@ int otw_cmd_pcap(int argc, char **argv)
             break;
         case 'o': outpath = optarg; break;
         case O_PCAPNG: po.pcapng = true; break;
+        case O_CONFIG: break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -1068,7 +1150,8 @@ int otw_cmd_pcap(int argc, char **argv)
     outbuf = malloc(OUT_BUFFER);
     if (outbuf != NULL)
         setvbuf(out, outbuf, _IOFBF, OUT_BUFFER);
-    r = otw_pcap_write(st, &sq, out, &po, &err);
+    po.expr = expr;
+    r = otw_pcap_write_nodes(st, &sq, out, &po, &err);
     if (r == OTW_ENOTFOUND && sq.expr != NULL && strcmp(err.msg, "no session matches") == 0)
         fprintf(stderr, "otwatch pcap: no session matches '%s'\n", expr);
     else if (r != 0)

@@ -37,6 +37,10 @@ static void usage(FILE *f)
             "  otwatch serve --db plant.db --listen 0.0.0.0:8443 \\\n"
             "      --tls-cert /etc/otwatch/cert.pem --tls-key /etc/otwatch/key.pem\n"
             "      https://, reachable from the network\n"
+            "\n"            "With a store shared by several nodes (--store), the packets of a session stay\n"
+            "on the sensor that saw it: the central serve asks that sensor's serve for them\n"
+            "(settings sensor.NAME = https://HOST:PORT, sensor.token, sensor.ca), and a\n"
+            "sensor's serve answers those requests when sensor.token is set (docs/API.md).\n"
             "\n"
             "options:\n"
             "  --listen ADDR:PORT     address to listen on (default 127.0.0.1:8005; IPv6\n"
@@ -60,12 +64,12 @@ static void usage(FILE *f)
 
 static void list_routes(void)
 {
-    static const char *const access[] = {"viewer", "admin", "public"};
+    static const char *const access[] = {"viewer", "admin", "public", "node"};
 
     for (const struct otw_route *const *t = otw_api_tables; *t; t++)
         for (const struct otw_route *r = *t; r->method != NULL; r++)
             printf("%s %s %s\n", r->method, r->pattern,
-                   (unsigned)r->access < 3 ? access[r->access] : "?");
+                   (unsigned)r->access < OTW_ARRAY_LEN(access) ? access[r->access] : "?");
 }
 
 int otw_cmd_serve(int argc, char **argv)

@@ -41,12 +41,33 @@ struct otw_pcap_out {
     int64_t max_sessions;       /* > 0: refuse more sessions than this */
     void (*warn)(void *ctx, const char *msg);   /* NULL: "otwatch pcap: msg" on stderr */
     void *warn_ctx;
+    /* Issue 8, several nodes: only the sessions this node saw (rows of
+     * another node are left out; rows without a node are this node's). */
+    const char *only_node;
+    /* otw_pcap_write_nodes: the expression's text, sent to the sensors
+     * for a large result (NULL: their sessions' ids are sent) */
+    const char *expr;
     /* out */
     uint64_t sessions, packets;
     bool too_many;
+    char failed_node[64];       /* otw_pcap_write_nodes: the sensor that failed, "" none */
 };
 int otw_pcap_write(struct otw_store *st, const struct otw_session_query *sq, FILE *out,
                    struct otw_pcap_out *o, struct otw_err *err);
+/* The same for a store shared by several nodes (pcap_nodes.c): the
+ * sessions of this node from its own files (otw_pcap_write), those of
+ * other nodes from the sensor that saw them (sensor.NAME, sensor.token,
+ * sensor.ca: store_remote.h), merged in time order. A sensor that is not
+ * configured, unreachable, or refuses: OTW_EIO with failed_node set and
+ * err naming it and why. With every session of this node it is
+ * otw_pcap_write. */
+int otw_pcap_write_nodes(struct otw_store *st, const struct otw_session_query *sq, FILE *out,
+                         struct otw_pcap_out *o, struct otw_err *err);
+/* The packets of capture files (pcap or pcapng) merged in time order into
+ * one (cmd_pcap.c); o->packets gets the count. 0, OTW_ENOTFOUND (no
+ * packets), other OTW_E* on failure. */
+int otw_pcap_merge(const char *const *paths, size_t n, FILE *out, struct otw_pcap_out *o,
+                   struct otw_err *err);
 
 /* Shared by the commands that take an expression and times (cmd_sessions.c). */
 struct otw_query;

@@ -17,6 +17,8 @@
  *   clickhouse.batch_rows = 20000          rows per insert at most
  *   sensor.NAME = https://HOST:PORT         where a sensor's serve answers packet requests
  *   sensor.token = SECRET                  shared by the central viewer and the sensors
+ *   sensor.ca = FILE                        CA certificate(s) the sensors' TLS certificates
+ *                                           are checked against (self-signed ones)
  */
 #ifndef OTW_STORE_REMOTE_H
 #define OTW_STORE_REMOTE_H
@@ -37,6 +39,7 @@ struct otw_store_remote {
     int64_t spool_max_bytes;
     int64_t batch_rows;
     char sensor_token[128]; /* "" : no packet requests between nodes */
+    char sensor_ca[1024];   /* sensor.ca: CA file for the sensors' TLS certificates ("" : system) */
 };
 
 /* Fills r from the config file, the environment and uri_override (the
