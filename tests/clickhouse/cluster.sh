@@ -10,6 +10,9 @@
 #   cluster.sh stop-one DIR N           stop server N (1 or 2)
 #   cluster.sh start-one DIR N          start server N again
 #
+# Every query is logged in each server's system.query_log (for a look at what
+# otwatch asked: clickhouse-client --port HTTPn+1 -q "SELECT query_duration_ms,
+# query FROM system.query_log ...").
 # Used by the ClickHouse tests and bench/clickhouse.sh; docs/CLICKHOUSE.md.
 set -u
 cmd=$1 dir=$2
@@ -21,7 +24,7 @@ conf() {    # conf N HTTP: writes DIR/nN/config.xml
     [ -n "$pw" ] && user="<otwatch><password>$pw</password><networks><ip>127.0.0.1</ip><ip>::1</ip>
 </networks><profile>default</profile><quota>default</quota></otwatch>"
     cat > "$d/users.xml" <<XML
-<yandex><profiles><default></default></profiles>
+<yandex><profiles><default><log_queries>1</log_queries></default></profiles>
 <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks>
 <profile>default</profile><quota>default</quota></default>$user</users>
 <quotas><default></default></quotas></yandex>
@@ -44,6 +47,8 @@ XML
   <timezone>UTC</timezone>
   <mark_cache_size>268435456</mark_cache_size>
   <max_concurrent_queries>50</max_concurrent_queries>
+  <query_log><database>system</database><table>query_log</table>
+    <flush_interval_milliseconds>1000</flush_interval_milliseconds></query_log>
   <remote_servers>
     <otwatch>
       <shard><replica><host>127.0.0.1</host><port>$(( $(cat "$dir/http1") + 1 ))</port></replica></shard>
@@ -89,12 +94,17 @@ case $cmd in
 start)
     mkdir -p "$dir"; echo "$3" > "$dir/http1"; echo "$4" > "$dir/http2"
     if [ -n "${5:-}" ]; then
-        case $5 in *[!A-Za-z0-9_.-]*) echo "cluster.sh: PASSWORD: letters, digits, _ . - only" >&2; exit 2 ;; esac
+        case $5 in
+        *[!A-Za-z0-9_.-]*) echo "cluster.sh: PASSWORD: letters, digits, _ . - only" >&2; exit 2 ;;
+        esac
         printf '%s\n' "$5" > "$dir/password"
     fi
     start_one 1 && start_one 2 ;;
 stop) stop_one 1; stop_one 2 ;;
 stop-one) stop_one "$3" ;;
 start-one) start_one "$3" ;;
-*) echo "usage: cluster.sh start DIR HTTP1 HTTP2 [PASSWORD] | stop DIR | stop-one DIR N | start-one DIR N" >&2; exit 2 ;;
+*)
+    echo "usage: cluster.sh start DIR HTTP1 HTTP2 [PASSWORD] | stop DIR | stop-one DIR N" \
+         "| start-one DIR N" >&2
+    exit 2 ;;
 esac
