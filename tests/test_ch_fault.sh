@@ -415,4 +415,27 @@ t_other_down() {
 }
 check "other shard down: the import goes to this server, a re-import is recognised" t_other_down
 
+
+# --- 8. with detection, the server away: detection is off, the sessions are kept ---------
+bash "$CL" stop-one "$W/ch" 1 >> cl.log 2>&1
+conf s10.conf s10
+"$OTW" import --config s10.conf --store "clickhouse://127.0.0.1:$H1/otw" --db s10.db \
+    "$NORMAL" > out10 2> err10
+RC10=$?
+NSP10=$(spooled s10.db.spool)
+bash "$CL" start-one "$W/ch" 1 >> cl.log 2>&1 && bash "$CL" start-one "$W/ch" 2 >> cl.log 2>&1
+drain s10.conf s10.db $H1
+t_detect_off() {
+    eq "$RC10" 0 "import ($(head -c 300 err10))" && has out10 "imported 1 file" "import" &&
+        has err10 "detection is OFF for this run" "the warning" &&
+        [ "$NSP10" -gt 0 ] || { fail "${WHY:-nothing spooled}"; return 1; }
+    eq "$DRC" 0 "drain ($(head -c 300 derr))" &&
+        eq "$(q $H1 "SELECT count() FROM sessions_local FINAL WHERE start >= toDateTime(0) AND
+                     node = 's10'")" "$(grep -c . <(sqlite3 ref.db "SELECT id FROM sessions
+                     WHERE file_id = (SELECT id FROM files WHERE path LIKE '%/normal.pcap')"))" \
+            "sessions of normal.pcap after the drain"
+}
+check "detection cannot read the store: it is off, loudly; the sessions are spooled and kept" \
+    t_detect_off
+
 finish

@@ -1034,8 +1034,17 @@ int otw_cmd_capture(int argc, char **argv)
             goto out;
         }
         if (dc.enabled && (det = otw_detect_new(st, o.settings, &err)) == NULL) {
-            ERR("detection: %s", err.msg);
-            goto out;
+            if (otw_store_remote_get()->uri[0] == '\0') {
+                ERR("detection: %s", err.msg);
+                goto out;
+            }
+            /* The remote store cannot be read: capture and store anyway
+             * (the spool keeps the sessions), and say what is missed. */
+            fprintf(stderr,
+                    "otwatch capture: WARNING: detection is OFF until the capture is restarted: "
+                    "%s. Packets and sessions are still kept; nothing is judged against the "
+                    "baseline and no alerts are raised\n",
+                    err.msg);
         }
     }
     r.writer = otw_writer_start(st, 0, point_id, &err);

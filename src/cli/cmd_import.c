@@ -53,6 +53,7 @@ struct detection {
     struct otw_config *cfg;
     struct otw_detect *d;
     bool reload;
+    bool off;           /* the remote store could not be read: none this run */
     uint64_t opened, updated;
 };
 
@@ -351,7 +352,7 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
             tot->files_skipped++;
             return 0;
         }
-        if (o->det != NULL) {
+        if (o->det != NULL && !o->det->off) {
             if (otw_store_alerts_forget_file(st, info.id, &err) != 0) {
                 fprintf(stderr, "otwatch import: %s\n", err.msg);
                 tot->files_failed++;
@@ -412,10 +413,21 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
             tot->files_failed++;
             return 1;
         }
-        if (o->det != NULL && (o->det->d == NULL || o->det->reload)) {
+        if (o->det != NULL && !o->det->off && (o->det->d == NULL || o->det->reload)) {
             otw_detect_free(o->det->d);
             o->det->reload = false;
-            if ((o->det->d = otw_detect_new(st, o->det->cfg, &err)) == NULL) {
+            if ((o->det->d = otw_detect_new(st, o->det->cfg, &err)) == NULL &&
+                otw_store_remote_get()->uri[0] != '\0') {
+                /* The remote store cannot be read (a server or a shard is
+                 * away): store the sessions (the spool keeps them) rather
+                 * than refuse the capture, and say loudly what is missed. */
+                fprintf(stderr,
+                        "otwatch import: WARNING: detection is OFF for this run: %s. Sessions "
+                        "are still stored; nothing is judged against the baseline and no "
+                        "alerts are raised for these files\n",
+                        err.msg);
+                o->det->off = true;
+            } else if (o->det->d == NULL) {
                 fprintf(stderr, "otwatch import: detection: %s\n", err.msg);
                 otw_store_file_abort(st);
                 otw_reader_free(r);
@@ -423,10 +435,10 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
                 return 1;
             }
         }
-        if (o->det != NULL)
+        if (o->det != NULL && o->det->d != NULL)
             otw_detect_set_file(o->det->d, info.id);
         fr.writer = otw_writer_start(st, info.id, point_id, &err);
-        if (fr.writer != NULL && o->det != NULL)
+        if (fr.writer != NULL && o->det != NULL && o->det->d != NULL)
             otw_writer_set_detect(fr.writer, o->det->d);
     }
     if (fr.writer != NULL)
@@ -478,7 +490,7 @@ static int import_file(struct otw_store *st, const struct opts *o, const char *p
     info.sessions = otw_writer_sessions(fr.writer);
     rc = otw_writer_finish(fr.writer, &err);
     fr.writer = NULL;
-    if (rc == 0 && o->det != NULL) {
+    if (rc == 0 && o->det != NULL && o->det->d != NULL) {
         /* alerts commit with the file */
         struct otw_detect_stats ds0, ds1;
         otw_detect_get_stats(o->det->d, &ds0);
