@@ -170,6 +170,8 @@ FROM file('sessions.tsv', 'TSV', '$(printf '%s' "$structure" | tr '\n' ' ')') WH
             die "loading server $n failed"
     done
     rm -f "$tsv" "$CH_DIR/n2/user_files/sessions.tsv"
+    # init again: notes the longest record per day of what was loaded (session_spans)
+    "$OTWATCH" store init --cluster otwatch "$U1" "$U2" >&2 || die "store init failed"
     log "  loaded in $(($(date +%s) - t0)) s"
     echo "$ch_stamp" >"$CH_DIR/stamp"
 fi

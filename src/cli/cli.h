@@ -6,10 +6,13 @@
 #ifndef OTW_CLI_H
 #define OTW_CLI_H
 
+#include <stdbool.h>
+
 struct otw_cmd {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    bool own_config;    /* reads --config FILE itself */
 };
 
 int otw_cmd_import(int argc, char **argv);
@@ -32,8 +35,10 @@ const char *otw_cli_default_db(void);
 
 /* Takes the remote store settings for the whole process (store_remote.h):
  * removes every --store URI / --store=URI from argv (any position after the
- * command), reads the --config file (or /etc/otwatch/otwatch.conf when it
- * exists) and the environment. 0, or 2 after printing the error. */
-int otw_cli_store_setup(int *argc, char **argv);
+ * command), reads the --config file (or $OTWATCH_CONFIG, or
+ * /etc/otwatch/otwatch.conf when it exists) and the environment; with
+ * strip_config also removes --config FILE (commands that read no other
+ * settings). 0, or 2 after printing the error. */
+int otw_cli_store_setup(int *argc, char **argv, bool strip_config);
 
 #endif

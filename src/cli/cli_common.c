@@ -19,7 +19,7 @@ const char *otw_cli_default_db(void)
     return (e != NULL && e[0] != '\0') ? e : "otwatch.db";
 }
 
-int otw_cli_store_setup(int *argc, char **argv)
+int otw_cli_store_setup(int *argc, char **argv, bool strip_config)
 {
     const char *uri = NULL, *cfgpath = NULL;
     struct otw_config *cfg = otw_config_new();
@@ -36,10 +36,17 @@ int otw_cli_store_setup(int *argc, char **argv)
             uri = argv[i] + 8;
             continue;
         }
-        if (strcmp(argv[i], "--config") == 0 && i + 1 < *argc)
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < *argc) {
             cfgpath = argv[i + 1];
-        else if (strncmp(argv[i], "--config=", 9) == 0)
+            if (strip_config) {
+                i++;
+                continue;
+            }
+        } else if (strncmp(argv[i], "--config=", 9) == 0) {
             cfgpath = argv[i] + 9;
+            if (strip_config)
+                continue;
+        }
         argv[n++] = argv[i];
     }
     argv[n] = NULL;

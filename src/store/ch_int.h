@@ -47,8 +47,19 @@ struct otw_ch_table {
     const char *engine;     /* "ReplacingMergeTree(ver) PARTITION BY ... ORDER BY ..." */
     const char *shard_key;  /* "cityHash64(node)" */
 };
-/* The tables of sessions, files and layer-2 sightings (ch_schema.c). */
-extern const struct otw_ch_table otw_ch_table_sessions, otw_ch_table_files, otw_ch_table_l2;
+/* The tables of sessions, files and layer-2 sightings (ch_schema.c), and
+ * the longest record per day (ch_spans.c). */
+extern const struct otw_ch_table otw_ch_table_sessions, otw_ch_table_files, otw_ch_table_l2,
+    otw_ch_table_spans;
+
+/* ch_spans.c: notes a written record's length (priv[2] remembers the
+ * longest per day so far); the longest record of the store, for pruning
+ * time ranges by start; at `store init`, fills the table from the sessions
+ * when it is empty. */
+int otw_ch_spans_note(struct otw_store *st, int64_t start_us, int64_t end_us,
+                      struct otw_err *err);
+int otw_ch_longest(struct otw_store *st, int64_t *us, struct otw_err *err);
+int otw_ch_spans_backfill(struct otw_chc *c, const char *db, struct otw_err *err);
 /* The tables of each part of the backend, NULL-terminated lists of
  * pointers (ch_schema.c gathers them for `otwatch store init`). */
 extern const struct otw_ch_table *const otw_ch_tables_sessions[];  /* ch_sessions.c, ch_query.c */

@@ -372,12 +372,6 @@ static int64_t clamp_sec(int64_t us)
     return s < 0 ? 0 : s > (int64_t)UINT32_MAX ? (int64_t)UINT32_MAX : s;
 }
 
-static int max_row(void *ctx, json_t *row)
-{
-    *(int64_t *)ctx = otw_chj_int(row, "m");
-    return 0;
-}
-
 /* " WHERE time AND (expression)": sessions overlapping [since, until). The
  * condition on start (whole seconds of start_us) prunes the day
  * partitions; a session that overlaps since started no earlier than since
@@ -389,12 +383,9 @@ static int where_add(struct chq *x, const struct otw_session_query *q)
     int rc;
 
     if (q->since_us != 0) {
-        struct otw_sb m = {0};
         int64_t longest = 0;
 
-        otw_sb_printf(&m, "SELECT max(end_us - start_us) AS m FROM %s", x->table);
-        rc = m.oom ? OTW_ENOMEM : otw_chc_query(x->st->ch->c, m.p, max_row, &longest, x->err);
-        otw_sb_free(&m);
+        rc = otw_ch_longest(x->st, &longest, x->err);
         if (rc != 0)
             return rc;
         lo_s = clamp_sec(q->since_us - (longest > 0 ? longest : 0));

@@ -211,6 +211,7 @@ void otw_ch_close(struct otw_ch *ch)
     if (!ch->read_only && otw_ch_flush(ch, &err) != 0)
         fprintf(stderr, "otwatch: warning: %s\n", err.msg);
     otw_ch_writes_done(ch);
+    free(ch->priv[2]);      /* ch_spans.c */
     for (size_t i = 0; i < ch->nbatches; i++)
         otw_sb_free(&ch->batches[i].rows);
     free(ch->batches);

@@ -69,7 +69,8 @@ static const struct otw_ch_table table_schema = {
 };
 
 const struct otw_ch_table *const otw_ch_tables_sessions[] = {
-    &otw_ch_table_sessions, &otw_ch_table_files, &otw_ch_table_l2, &table_schema, NULL,
+    &otw_ch_table_sessions, &otw_ch_table_files, &otw_ch_table_l2, &otw_ch_table_spans,
+    &table_schema, NULL,
 };
 
 static int create(struct otw_chc *c, const char *db, const char *cluster,
@@ -113,6 +114,8 @@ int otw_ch_schema_init(struct otw_chc *c, const char *db, const char *cluster,
     for (size_t l = 0; rc == 0 && l < OTW_ARRAY_LEN(lists); l++)
         for (size_t i = 0; rc == 0 && lists[l][i] != NULL; i++)
             rc = create(c, db, cluster, lists[l][i], err);
+    if (rc == 0)
+        rc = otw_ch_spans_backfill(c, db, err);
     if (rc == 0) {
         otw_sb_printf(&q, "INSERT INTO %s.schema_local (version, at) VALUES (%d, now())", db,
                       OTW_CH_SCHEMA_VERSION);

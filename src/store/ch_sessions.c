@@ -315,6 +315,8 @@ int otw_ch_sessions_put(struct otw_store *st, int64_t file_id, int64_t point_id,
             break;
         }
         rc = otw_ch_batch_add(ch, t->name, t->columns, row.p, row.len, err);
+        if (rc == 0)
+            rc = otw_ch_spans_note(st, r->first_us, r->last_us, err);
     }
     otw_sb_free(&row);
     return rc;
