@@ -23,7 +23,8 @@
 #     together every session once, and the same counts;
 #   - `otwatch hosts` (json) the same;
 #   - syntax errors: the same message and exit status; the baseline fields
-#     say they are not available on ClickHouse (a clear error, no crash).
+#     give the same count (tests/test_ch_baseline_query.sh tests them), a
+#     sort by them says it is not available on ClickHouse (a clear error).
 # Ports: ClickHouse 19100-19102 and 19110-19112 (CHQ_P1/CHQ_P2 override),
 # otwatch serve 18600-18619.
 # Prints `ok - NAME` / `not ok - NAME: WHY`, then `N passed, N failed`.
@@ -465,22 +466,32 @@ pagelisting() {
 }
 check "the sessions page's paging (offset and cursor) and counts: the same on both" t_api_pages
 
+count_of() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["count"])' "$1"; }
 t_api_errors() {
     local e
-    for e in "ip.scr == 1" "port.dst == [1," "baseline == approved"; do
+    for e in "ip.scr == 1" "port.dst == [1," "baseline == learned"; do
         curl -s -b "$W/refv.jar" -G -o r.body -w '%{http_code}' --data-urlencode "expr=$e" \
             "$REF_BASE/api/sessions" >r.code
         curl -s -b "$W/chv.jar" -G -o c.body -w '%{http_code}' --data-urlencode "expr=$e" \
             "$CH_BASE/api/sessions" >c.code
         case $e in
-        baseline*) [ "$(cat r.code)" = 200 ] && [ "$(cat c.code)" = 400 ] &&
-            grep -q "not available with the ClickHouse store" c.body ||
-            fail "$e: $(cat r.code) / $(cat c.code) $(head -c 300 c.body)" || return 1 ;;
+        baseline*) { [ "$(cat r.code)" = 200 ] && [ "$(cat c.code)" = 200 ] ||
+            fail "$e: $(cat r.code) / $(cat c.code) $(head -c 300 c.body)"; } &&
+            eq "$(count_of c.body)" "$(count_of r.body)" "$e: count" || return 1 ;;
         *) eq "$(cat c.code) $(cat c.body)" "$(cat r.code) $(cat r.body)" "$e" || return 1 ;;
         esac
     done
+    # a sort by baseline: SQLite sorts, the cluster cannot
+    curl -s -b "$W/refv.jar" -G -o r.body -w '%{http_code}' --data-urlencode "sort=baseline" \
+        "$REF_BASE/api/sessions" >r.code
+    curl -s -b "$W/chv.jar" -G -o c.body -w '%{http_code}' --data-urlencode "sort=baseline" \
+        "$CH_BASE/api/sessions" >c.code
+    [ "$(cat r.code)" = 200 ] && [ "$(cat c.code)" = 400 ] &&
+        grep -q "cannot sort by baseline: not available with the ClickHouse store" c.body ||
+        fail "sort=baseline: $(cat r.code) / $(cat c.code) $(head -c 300 c.body)"
 }
-check "the API's expression errors: the same; baseline is not available on the cluster" t_api_errors
+check "the API's expression errors: the same; baseline: the same count, no sort by it there" \
+    t_api_errors
 
 # --- hosts ---------------------------------------------------------------------------------------
 t_hosts() {
@@ -511,12 +522,17 @@ t_errors() {
         eq "$rc $(cat c.txt.err)" "$rr $(cat r.txt.err)" "'$e'" || return 1
         [ "$rc" = 1 ] || [ "$rc" = 2 ] || fail "'$e': exit $rc" || return 1
     done
-    chv c.txt sessions 'baseline == approved'
+    ref r.txt sessions 'baseline == learned' --format json --limit 0 &&
+        chv c.txt sessions 'baseline == learned' --format json --limit 0 ||
+        fail "baseline == learned: $(cat r.txt.err c.txt.err)" || return 1
+    [ "$(wc -l <r.txt)" -gt 0 ] && eq "$(wc -l <c.txt)" "$(wc -l <r.txt)" "baseline == learned" ||
+        return 1
+    chv c.txt sessions --sort baseline
     rc=$?
-    { [ "$rc" = 1 ] || [ "$rc" = 2 ]; } &&
-        grep -q "baseline: not available with the ClickHouse store" c.txt.err ||
-        fail "baseline on the cluster: exit $rc, $(cat c.txt.err)"
+    [ "$rc" = 1 ] &&
+        grep -q "cannot sort by baseline: not available with the ClickHouse store" c.txt.err ||
+        fail "sort by baseline on the cluster: exit $rc, $(cat c.txt.err)"
 }
-check "syntax errors: the same message and exit status; baseline says it is not available" t_errors
+check "syntax errors: the same message and exit status; baseline: the same, no sort by it" t_errors
 
 finish

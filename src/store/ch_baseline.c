@@ -17,6 +17,8 @@
  * people decide is never overwritten by a detector that saves later.
  * Windows, rules, devices and settings are versioned rows too; a rule's id
  * is the microsecond it was added (rules list in the order they came).
+ * The query fields baseline and baseline.category read the entries the
+ * same way (otw_ch_bl_ranks_sql, used by ch_query.c).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,9 +4,11 @@
  * value ever leaves its string literal (a scanner of ClickHouse's literal
  * syntax reads the text back), patterns as LIKE with escapes, parser
  * fields over the f_* arrays, Nullable columns made two-valued, sorting,
- * and the fields it does not have. The same queries' rows are compared with
- * SQLite's on a real server by tests/test_ch_query.sh. Also the `node`
- * field of the SQLite dialect (the node's own name).
+ * the baseline fields as GLOBAL IN / NOT IN over the baseline's keys (and
+ * their error without the baseline). The same queries' rows are compared
+ * with SQLite's on a real server by tests/test_ch_query.sh and
+ * tests/test_ch_baseline_query.sh. Also the `node` field of the SQLite
+ * dialect (the node's own name).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,6 +27,8 @@
 #include "store/store.h"
 
 static char sql[1 << 16];
+/* the baseline's keys and ranks (otw_ch_bl_ranks_sql); NULL: none given */
+static const char *bl_ranks;
 
 /* Compiles expr for ClickHouse into sql; the return code. */
 static int ch(const char *expr, struct otw_err *err)
@@ -36,7 +40,7 @@ static int ch(const char *expr, struct otw_err *err)
 
     sql[0] = '\0';
     assert_int_equal(otw_query_parse(expr, &q, &qe), 0);
-    rc = otw_chq_compile(q, &w, err);
+    rc = bl_ranks != NULL ? otw_chq_compile_bl(q, bl_ranks, &w, err) : otw_chq_compile(q, &w, err);
     if (rc == 0) {
         assert_int_equal(w.nbinds, 0);      /* no parameters: every value is a literal */
         assert_true(strlen(w.where) < sizeof(sql));
@@ -215,10 +219,64 @@ static void test_not_available(void **state)
     struct otw_err err;
 
     (void)state;
+    /* without the baseline's SELECT (otw_chq_compile) */
     assert_int_equal(ch("baseline == approved", &err), OTW_EINVAL);
     assert_string_equal(err.msg, "baseline: not available with the ClickHouse store");
     assert_int_equal(ch("port == 1 && !(baseline.category == operational)", &err), OTW_EINVAL);
     assert_string_equal(err.msg, "baseline.category: not available with the ClickHouse store");
+}
+
+static bool needs_bl(const char *expr)
+{
+    struct otw_query *q = NULL;
+    struct otw_qerr qe;
+    bool r;
+
+    assert_int_equal(otw_query_parse(expr, &q, &qe), 0);
+    r = otw_chq_needs_bl(q);
+    otw_query_free(q);
+    return r;
+}
+
+#define KEY "((src_ip, dst_ip, proto, if(proto IN (6, 17, 132), dst_port, 0))"
+#define IN_BL(cond) KEY " GLOBAL IN (SELECT bc, bs, bp, bo FROM (R) WHERE " cond "))"
+#define NOT_IN_BL(cond) KEY " GLOBAL NOT IN (SELECT bc, bs, bp, bo FROM (R) WHERE NOT (" cond ")))"
+
+/* The baseline fields: the session's key in the keys whose best rank r
+ * makes the comparison true, or, when it is true for `none` (no entry),
+ * not in the keys whose rank makes it false. */
+static void test_baseline(void **state)
+{
+    struct otw_err err;
+
+    (void)state;
+    bl_ranks = "R";
+    SHAPE("baseline == approved", IN_BL("intDiv(r, 2) = 0"));
+    SHAPE("baseline == learned", IN_BL("intDiv(r, 2) = 1"));
+    SHAPE("otwatch.baseline == new", IN_BL("intDiv(r, 2) = 2"));
+    SHAPE("baseline == none", NOT_IN_BL("intDiv(r, 2) = 3"));
+    SHAPE("baseline == [learned, new]", IN_BL("intDiv(r, 2) IN (1, 2)"));
+    SHAPE("baseline == [approved, none]", NOT_IN_BL("intDiv(r, 2) IN (0, 3)"));
+    /* != is the negation of == (the compiler's NOT) */
+    SHAPE("baseline != approved", "(NOT (" IN_BL("intDiv(r, 2) = 0") "))");
+    SHAPE("baseline != none", "(NOT (" NOT_IN_BL("intDiv(r, 2) = 3") "))");
+    SHAPE("baseline.category == operational", IN_BL("(r % 2) = 0"));
+    SHAPE("baseline.category == maintenance", IN_BL("(r % 2) = 1"));
+    SHAPE("baseline.category == none", NOT_IN_BL("(r % 2) = 2"));
+    SHAPE("baseline.category != [operational, maintenance]",
+          "(NOT (" IN_BL("(r % 2) IN (0, 1)") "))");
+    SHAPE("baseline == EXISTS!", "1");
+    SHAPE("!(baseline == approved && baseline.category == operational)",
+          "(NOT ((" IN_BL("intDiv(r, 2) = 0") " AND " IN_BL("(r % 2) = 0") ")))");
+    SHAPE("port.dst == 502 && baseline == none",
+          "(dst_port = 502 AND " NOT_IN_BL("intDiv(r, 2) = 3") ")");
+    /* < <= > >= do not apply to enum fields (the parser says so) */
+    bl_ranks = NULL;
+    assert_true(needs_bl("baseline == new"));
+    assert_true(needs_bl("port == 1 || !(ip == 10.0.0.1 && baseline.category == none)"));
+    assert_false(needs_bl("port == 1 || !(ip == 10.0.0.1 && protocols == modbus)"));
+    assert_false(otw_chq_needs_bl(NULL));
+    assert_int_equal(ch("port == 1", &err), 0);
 }
 
 static void test_every_field(void **state)
@@ -229,7 +287,7 @@ static void test_every_field(void **state)
     char expr[256], out[8192], lits[8192];
 
     (void)state;
-    /* every field compiles (or says it is not available), EXISTS! too */
+    /* every field compiles, EXISTS! too */
     for (size_t i = 0; i < n; i++) {
         const struct otw_field *f = &fs[i];
         const char *v = f->type == OTW_FT_IP     ? "10.0.0.1"
@@ -244,8 +302,11 @@ static void test_every_field(void **state)
         snprintf(expr, sizeof(expr), "%s == %s || !(%s == EXISTS!)", f->name, v, f->name);
         rc = ch(expr, &err);
         if (f->id == OTW_F_BASELINE || f->id == OTW_F_BASELINE_CATEGORY) {
+            /* without the baseline's SELECT: not available; with it: compiles */
             assert_int_equal(rc, OTW_EINVAL);
-            continue;
+            bl_ranks = "SELECT 1";
+            rc = ch(expr, &err);
+            bl_ranks = NULL;
         }
         assert_int_equal(rc, 0);
         assert_true(outside(sql, out, sizeof(out), lits, sizeof(lits)));
@@ -362,7 +423,7 @@ int main(void)
         cmocka_unit_test(test_patterns),      cmocka_unit_test(test_injection),
         cmocka_unit_test(test_not_available), cmocka_unit_test(test_every_field),
         cmocka_unit_test(test_big),           cmocka_unit_test(test_order_by),
-        cmocka_unit_test(test_sqlite_node),
+        cmocka_unit_test(test_sqlite_node),   cmocka_unit_test(test_baseline),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
