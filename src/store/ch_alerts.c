@@ -411,66 +411,15 @@ struct sctx {
     bool stopped;
 };
 
-static void fixed_col(json_t *row, const char *col, uint8_t *out, size_t n)
-{
-    if (otw_chj_hex(row, col, out, n) != n)
-        memset(out, 0, n);
-}
-
 static int on_session(void *p, json_t *row)
 {
     struct sctx *c = p;
     struct otw_session_row *r = calloc(1, sizeof(*r));
-    struct otw_session *x;
-    json_t *v;
-    int st, rc = 0;
+    int rc = 0;
 
     if (r == NULL)
         return OTW_ENOMEM;
-    x = &r->s;
-    r->id = otw_chj_int(row, "id");
-    x->uid = (uint64_t)otw_chj_int(row, "uid");
-    x->first_us = otw_chj_int(row, "start_us");
-    x->last_us = otw_chj_int(row, "end_us");
-    x->ipver = (uint8_t)otw_chj_int(row, "ipver");
-    x->proto = (uint8_t)otw_chj_int(row, "proto");
-    fixed_col(row, "src_ip", x->src_ip, 16);
-    fixed_col(row, "dst_ip", x->dst_ip, 16);
-    x->src_port = (uint16_t)otw_chj_int(row, "src_port");
-    x->dst_port = (uint16_t)otw_chj_int(row, "dst_port");
-    fixed_col(row, "src_mac", x->src_mac, 6);
-    fixed_col(row, "dst_mac", x->dst_mac, 6);
-    if ((v = json_object_get(row, "vlan1")) != NULL && json_is_integer(v))
-        x->vlan[x->nvlan++] = (uint16_t)json_integer_value(v);
-    if ((v = json_object_get(row, "vlan2")) != NULL && json_is_integer(v))
-        x->vlan[x->nvlan++] = (uint16_t)json_integer_value(v);
-    x->src.packets = (uint64_t)otw_chj_int(row, "src_packets");
-    x->src.bytes = (uint64_t)otw_chj_int(row, "src_bytes");
-    x->src.payload = (uint64_t)otw_chj_int(row, "src_payload");
-    x->src.tcp_flags = (uint8_t)otw_chj_int(row, "src_flags");
-    x->dst.packets = (uint64_t)otw_chj_int(row, "dst_packets");
-    x->dst.bytes = (uint64_t)otw_chj_int(row, "dst_bytes");
-    x->dst.payload = (uint64_t)otw_chj_int(row, "dst_payload");
-    x->dst.tcp_flags = (uint8_t)otw_chj_int(row, "dst_flags");
-    st = otw_state_parse(otw_chj_str(row, "state"));
-    x->state = (uint8_t)(st < 0 ? 0 : st);
-    v = json_object_get(row, "icmp_type");
-    x->icmp_type = (int16_t)(json_is_integer(v) ? json_integer_value(v) : -1);
-    v = json_object_get(row, "icmp_code");
-    x->icmp_code = (int16_t)(json_is_integer(v) ? json_integer_value(v) : -1);
-    snprintf(r->community_id, sizeof(r->community_id), "%s", otw_chj_str(row, "community_id"));
-    snprintf(r->protocols, sizeof(r->protocols), "%s", otw_chj_str(row, "protocols"));
-    snprintf(r->protocol_guess, sizeof(r->protocol_guess), "%s",
-             otw_chj_str(row, "protocol_guess"));
-    x->segment = (uint16_t)otw_chj_int(row, "segment");
-    x->continued = (uint8_t)otw_chj_int(row, "continued");
-    x->end_reason = OTW_END_EOF;
-    for (int e = OTW_END_EOF; e <= OTW_END_OPEN; e++)
-        if (strcmp(otw_chj_str(row, "end_reason"), otw_end_name(e)) == 0)
-            x->end_reason = (uint8_t)e;
-    snprintf(r->point, sizeof(r->point), "%s", otw_chj_str(row, "point"));
-    snprintf(r->file, sizeof(r->file), "%s", otw_chj_str(row, "file"));
-    snprintf(r->node, sizeof(r->node), "%s", otw_chj_str(row, "node"));
+    otw_ch_session_row(row, r);
     if (c->cb(c->ctx, r) != 0) {
         c->stopped = true;
         rc = 1;
@@ -494,12 +443,7 @@ int otw_ch_alert_sessions(struct otw_store *st, int64_t alert_id, otw_session_cb
     }
     /* the newest version of each record (a live record is updated) */
     otw_sb_printf(&q,
-                  "SELECT start_us, end_us, id, node, point, file, uid, ipver, proto,"
-                  " hex(src_ip) AS src_ip, src_port, hex(dst_ip) AS dst_ip, dst_port,"
-                  " hex(src_mac) AS src_mac, hex(dst_mac) AS dst_mac, vlan1, vlan2,"
-                  " src_packets, src_bytes, src_payload, src_flags, dst_packets, dst_bytes,"
-                  " dst_payload, dst_flags, state, icmp_type, icmp_code, community_id,"
-                  " protocols, protocol_guess, segment, continued, end_reason"
+                  "SELECT " OTW_CH_SESSION_COLUMNS
                   " FROM %s FINAL WHERE start >= toDateTime(0) AND node = ",
                   otw_chd_rt(st, "sessions", t, sizeof(t)));
     otw_sb_str(&q, u.node, strlen(u.node));

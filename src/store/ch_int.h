@@ -156,6 +156,16 @@ int otw_ch_files_recent(struct otw_store *st, int64_t limit, otw_file_cb cb, voi
                         struct otw_err *err);
 
 /* session queries (ch_query.c) */
+/* The columns of a session row as otw_ch_session_row() reads them, from
+ * the sessions table; the row's parser fields and events are not read. */
+#define OTW_CH_SESSION_COLUMNS                                                                          \
+    "id, start_us, end_us, node, hex(point) AS point_h, hex(file) AS file_h,"                \
+    " toInt64(uid) AS uid_i, ipver, proto, hex(src_ip) AS src_ip_h, src_port,"                \
+    " hex(dst_ip) AS dst_ip_h, dst_port, hex(src_mac) AS src_mac_h, hex(dst_mac) AS dst_mac_h," \
+    " vlan1, vlan2, src_packets, src_bytes, src_payload, src_flags, dst_packets, dst_bytes,"   \
+    " dst_payload, dst_flags, state, icmp_type, icmp_code, community_id, protocols,"           \
+    " protocol_guess, segment, continued, end_reason"
+void otw_ch_session_row(json_t *row, struct otw_session_row *r);
 int otw_ch_sessions_query(struct otw_store *st, const struct otw_session_query *q,
                           otw_session_cb cb, void *ctx, struct otw_err *err);
 int otw_ch_sessions_count(struct otw_store *st, const struct otw_session_query *q, int64_t cap,

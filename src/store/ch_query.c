@@ -581,13 +581,7 @@ static int load_app(struct rowbuf *rb, json_t *row, struct otw_session_row *r)
     return 0;
 }
 
-#define ROW_COLUMNS                                                                          \
-    "id, start_us, end_us, node, hex(point) AS point_h, hex(file) AS file_h,"                \
-    " toInt64(uid) AS uid_i, ipver, proto, hex(src_ip) AS src_ip_h, src_port,"                \
-    " hex(dst_ip) AS dst_ip_h, dst_port, hex(src_mac) AS src_mac_h, hex(dst_mac) AS dst_mac_h," \
-    " vlan1, vlan2, src_packets, src_bytes, src_payload, src_flags, dst_packets, dst_bytes,"   \
-    " dst_payload, dst_flags, state, icmp_type, icmp_code, community_id, protocols,"           \
-    " protocol_guess, segment, continued, end_reason"
+#define ROW_COLUMNS OTW_CH_SESSION_COLUMNS
 #define APP_COLUMNS                                                                          \
     ", f_name, f_isint, f_int, arrayMap(x -> hex(x), f_str) AS f_str_h, f_count, e_name,"    \
     " e_count"
@@ -610,7 +604,7 @@ static void sortv_of(const struct qctx *c, json_t *row, struct otw_sortv *v)
 /* One answer row (ROW_COLUMNS, APP_COLUMNS when c->app) to the callback;
  * sortv: its sort value. 0, or the callback's stop (c->rc = 1), or an
  * error. */
-static int emit_row(struct qctx *c, json_t *row, const struct otw_sortv *sortv)
+void otw_ch_session_row(json_t *row, struct otw_session_row *out)
 {
     struct otw_session_row r;
     struct otw_session *x = &r.s;
@@ -657,6 +651,14 @@ static int emit_row(struct qctx *c, json_t *row, const struct otw_sortv *sortv)
     copy_hex(r.file, sizeof(r.file), row, "file_h");
     copy_str(r.node, sizeof(r.node), otw_chj_str(row, "node"));
     x->uid = (uint64_t)otw_chj_int(row, "uid_i");
+    *out = r;
+}
+
+static int emit_row(struct qctx *c, json_t *row, const struct otw_sortv *sortv)
+{
+    struct otw_session_row r;
+
+    otw_ch_session_row(row, &r);
     r.sortv = *sortv;
     if (c->app && (c->rc = load_app(&c->rb, row, &r)) != 0) {
         otw_err_set(c->err, -1, "clickhouse: a session's parser fields do not read back");
